@@ -1,0 +1,46 @@
+//! One-shot check: load, diagnose, validate (unless offline), build the report.
+
+use crate::config::Config;
+use crate::diagnose::{self, Diagnosis, Options};
+use crate::expiry;
+use crate::files;
+use crate::verdict::{Code, Problem, Report, SCHEMA_VERSION, Severity, State, offline_state};
+use crate::world::World;
+
+pub struct CheckArgs {
+    pub profile: Option<String>,
+    pub json: bool,
+    pub offline: bool,
+    pub fresh: bool,
+}
+
+/// The offline half: diagnoses, with `not-validated` added where STS was not asked.
+pub fn offline(world: &World, config: &Config, profile: Option<&str>) -> Vec<Diagnosis> {
+    let loaded = files::load(world);
+    diagnose::diagnose(world, &loaded, config, &Options { only: profile })
+}
+
+/// Mark every profile that could be validated but was not.
+pub fn mark_not_validated(diags: &mut [Diagnosis], why: &str) {
+    for d in diags {
+        if d.material.is_some() && d.verdict.state != State::Ok {
+            d.verdict.problems.push(Problem {
+                code: Code::NotValidated,
+                severity: Severity::Info,
+                location: None,
+                message: format!("not validated against STS: {why}"),
+                fix: "run `credguard check` without --offline".into(),
+            });
+            d.verdict.state = offline_state(&d.verdict.problems);
+        }
+    }
+}
+
+pub fn report(world: &World, diags: Vec<Diagnosis>, skew: Option<f64>) -> Report {
+    Report {
+        version: SCHEMA_VERSION,
+        checked_at: expiry::format(world.now()),
+        clock_skew_seconds: skew,
+        profiles: diags.into_iter().map(|d| d.verdict).collect(),
+    }
+}

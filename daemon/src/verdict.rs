@@ -1,0 +1,233 @@
+//! The verdict contract of DESIGN.md: what `check --json` and `status --json` print.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON verdict schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    Ok,
+    Expiring,
+    Expired,
+    Invalid,
+    Unknown,
+    Skipped,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ok => "ok",
+            State::Expiring => "expiring",
+            State::Expired => "expired",
+            State::Invalid => "invalid",
+            State::Unknown => "unknown",
+            State::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    Static,
+    Session,
+    AssumeRole,
+    Sso,
+    Process,
+    Login,
+    Env,
+    /// web identity and named credential sources (EC2, ECS): not in DESIGN's list, reported as
+    /// `assume-role` would hide that they need AWS compute, so they get their own name.
+    WebIdentity,
+    Named,
+    None,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Static => "static",
+            SourceKind::Session => "session",
+            SourceKind::AssumeRole => "assume-role",
+            SourceKind::Sso => "sso",
+            SourceKind::Process => "process",
+            SourceKind::Login => "login",
+            SourceKind::Env => "env",
+            SourceKind::WebIdentity => "web-identity",
+            SourceKind::Named => "named",
+            SourceKind::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// One machine-readable code per cause (DESIGN.md, "Problem codes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    HiddenCharacter,
+    MalformedKeyId,
+    MalformedSecret,
+    MissingKeyId,
+    MissingSecret,
+    MissingSessionToken,
+    StraySessionToken,
+    ProfileNotFound,
+    MisnamedSection,
+    ParseError,
+    UnreadableFile,
+    PartialEnvCredentials,
+    EnvOverridesProfile,
+    Expired,
+    Expiring,
+    SsoLoginRequired,
+    UnknownKey,
+    InvalidSessionToken,
+    BadSecret,
+    ExpiredToken,
+    ClockSkew,
+    RegionNotEnabled,
+    Network,
+    Throttled,
+    EndpointError,
+    NotValidated,
+    InsecurePermissions,
+    /// The profile's chain cannot be resolved by the SDK (loop, both source_profile and
+    /// credential_source, SSO half-configured, no credentials at all).
+    InvalidProfileConfig,
+    /// Not validated by policy (credential_process not opted in, credentials only AWS
+    /// compute can provide).
+    SkippedByPolicy,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::HiddenCharacter => "hidden-character",
+            Code::MalformedKeyId => "malformed-key-id",
+            Code::MalformedSecret => "malformed-secret",
+            Code::MissingKeyId => "missing-key-id",
+            Code::MissingSecret => "missing-secret",
+            Code::MissingSessionToken => "missing-session-token",
+            Code::StraySessionToken => "stray-session-token",
+            Code::ProfileNotFound => "profile-not-found",
+            Code::MisnamedSection => "misnamed-section",
+            Code::ParseError => "parse-error",
+            Code::UnreadableFile => "unreadable-file",
+            Code::PartialEnvCredentials => "partial-env-credentials",
+            Code::EnvOverridesProfile => "env-overrides-profile",
+            Code::Expired => "expired",
+            Code::Expiring => "expiring",
+            Code::SsoLoginRequired => "sso-login-required",
+            Code::UnknownKey => "unknown-key",
+            Code::InvalidSessionToken => "invalid-session-token",
+            Code::BadSecret => "bad-secret",
+            Code::ExpiredToken => "expired-token",
+            Code::ClockSkew => "clock-skew",
+            Code::RegionNotEnabled => "region-not-enabled",
+            Code::Network => "network",
+            Code::Throttled => "throttled",
+            Code::EndpointError => "endpoint-error",
+            Code::NotValidated => "not-validated",
+            Code::InsecurePermissions => "insecure-permissions",
+            Code::InvalidProfileConfig => "invalid-profile-config",
+            Code::SkippedByPolicy => "skipped-by-policy",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    pub code: Code,
+    pub severity: Severity,
+    /// `~/.aws/credentials:3:41`, `env AWS_PROFILE`, or null when the problem has no place.
+    pub location: Option<String>,
+    pub message: String,
+    pub fix: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfileVerdict {
+    pub profile: String,
+    pub state: State,
+    pub source: SourceKind,
+    pub key_id: Option<String>,
+    pub identity: Option<Identity>,
+    pub expires_at: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub version: u32,
+    pub checked_at: String,
+    pub clock_skew_seconds: Option<f64>,
+    pub profiles: Vec<ProfileVerdict>,
+}
+
+impl Report {
+    /// DESIGN.md exit codes: 0 all usable, 1 some invalid/expired, 3 some unknown and none invalid.
+    pub fn exit_code(&self) -> i32 {
+        let states = || self.profiles.iter().map(|p| p.state);
+        if states().any(|s| matches!(s, State::Invalid | State::Expired)) {
+            1
+        } else if states().any(|s| s == State::Unknown) {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+/// The state a set of problems implies before any online answer: errors make a profile
+/// invalid (expired when the only errors are expiry), a warning about expiry makes it
+/// expiring, otherwise it is unknown until STS answers.
+pub fn offline_state(problems: &[Problem]) -> State {
+    let errors: Vec<&Problem> = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        if errors
+            .iter()
+            .all(|p| matches!(p.code, Code::Expired | Code::SsoLoginRequired))
+        {
+            return State::Expired;
+        }
+        return State::Invalid;
+    }
+    if problems.iter().any(|p| p.code == Code::SkippedByPolicy) {
+        return State::Skipped;
+    }
+    if problems.iter().any(|p| p.code == Code::Expiring) {
+        return State::Expiring;
+    }
+    State::Unknown
+}
+
+/// `AKIA…SIBF`: first four and last four characters; anything shorter than 12 shows nothing.
+pub fn mask_key_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() < 12 {
+        return "…".to_string();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
