@@ -224,7 +224,10 @@ impl Ctx<'_> {
         Diagnosis { verdict, material }
     }
 
+    /// File faults go to the profiles the file defines, and to the selected profile when it
+    /// is defined nowhere (the fault may be why).
     fn file_faults(&self, name: &str, selected: bool, problems: &mut Vec<Problem>) {
+        let exists = self.loaded.profiles.profiles.contains_key(name);
         for file in [&self.loaded.config, &self.loaded.credentials] {
             let in_file = file
                 .scan
@@ -232,6 +235,8 @@ impl Ctx<'_> {
                 .iter()
                 .any(|h| Scan::header_defines(file.located.kind, h, name));
             let shown = self.display(file);
+            // A fault in a file that does not hold this profile only warns the selected one.
+            let severity = if in_file || !exists { Severity::Error } else { Severity::Warning };
             for fault in &file.faults {
                 match fault {
                     FileFault::Parse { line, message } => problems.push(Problem {
@@ -243,14 +248,14 @@ impl Ctx<'_> {
                     }),
                     FileFault::NotUtf8 { line, col } if selected || in_file => problems.push(Problem {
                         code: Code::ParseError,
-                        severity: Severity::Error,
+                        severity,
                         location: Some(format!("{shown}:{line}:{col}")),
                         message: format!("{shown} is not valid UTF-8; the SDK reads it as an empty file"),
                         fix: format!("re-save {shown} as UTF-8 (the bad byte is on line {line})"),
                     }),
                     FileFault::Unreadable { reason } if selected || in_file => problems.push(Problem {
                         code: Code::UnreadableFile,
-                        severity: Severity::Error,
+                        severity,
                         location: Some(shown.clone()),
                         message: format!("{shown} {reason}; the SDK reads it as an empty file"),
                         fix: match file.located.overridden {

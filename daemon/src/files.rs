@@ -254,7 +254,7 @@ fn sdk_parsable(file: &mut LoadedFile) -> String {
     if file.text.is_empty() {
         return String::new();
     }
-    let mut lines: Vec<String> = file.text.lines().map(str::to_string).collect();
+    let mut lines: Vec<String> = file.text.split('\n').map(str::to_string).collect();
     if let Some(first) = lines.first_mut() {
         if first.starts_with('\u{feff}') {
             // The SDK fails on the BOM; diagnosis reports it as a hidden character.

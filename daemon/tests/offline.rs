@@ -1,0 +1,371 @@
+//! A fixture per offline problem code: code, severity, location, and no secret in the output.
+#![allow(clippy::unwrap_used)]
+
+use credguard::check;
+use credguard::config::Config;
+use credguard::verdict::{Code, Problem, ProfileVerdict, Severity, SourceKind, State};
+use credguard::world::World;
+use std::os::unix::fs::PermissionsExt;
+use time::macros::datetime;
+
+const KEY: &str = "AKIAQ3EGUNIQUEKEY001";
+const TEMP_KEY: &str = "ASIAQ3EGUNIQUETMP001";
+const SECRET: &str = "uNiQuEsEcReT/0123456789abcdefghijKLMNOPQ";
+const TOKEN: &str = "IQoJb3JpZ2luX2VjEUNIQUETOKENxyz0123456789";
+
+struct Home {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Home {
+    fn new(credentials: &str, config: &str) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = dir.path().join(".aws");
+        std::fs::create_dir_all(&aws).unwrap();
+        if !credentials.is_empty() {
+            std::fs::write(aws.join("credentials"), credentials).unwrap();
+            std::fs::set_permissions(aws.join("credentials"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        if !config.is_empty() {
+            std::fs::write(aws.join("config"), config).unwrap();
+        }
+        let env = vec![("HOME".to_string(), dir.path().display().to_string())];
+        Home { dir, env }
+    }
+
+    fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    fn run(&self) -> Vec<ProfileVerdict> {
+        self.run_at(datetime!(2026-11-22 10:00:00 UTC))
+    }
+
+    fn run_at(&self, now: time::OffsetDateTime) -> Vec<ProfileVerdict> {
+        let world = World::new(self.env.clone(), now);
+        let mut diags = check::offline(&world, &Config::default(), None);
+        check::mark_not_validated(&mut diags, "offline mode");
+        let report = check::report(&world, diags, None);
+        let json = serde_json::to_string(&report).unwrap();
+        for secret in [SECRET, TOKEN, KEY, TEMP_KEY, "UNIQUEKEY", "UNIQUETMP"] {
+            assert!(!json.contains(secret), "secret material {secret} in output: {json}");
+        }
+        report.profiles
+    }
+}
+
+fn profile<'a>(v: &'a [ProfileVerdict], name: &str) -> &'a ProfileVerdict {
+    v.iter().find(|p| p.profile == name).unwrap_or_else(|| panic!("no profile {name} in {v:#?}"))
+}
+
+fn problem<'a>(p: &'a ProfileVerdict, code: Code) -> &'a Problem {
+    p.problems.iter().find(|x| x.code == code).unwrap_or_else(|| panic!("no {code:?} in {p:#?}"))
+}
+
+fn codes(p: &ProfileVerdict) -> Vec<Code> {
+    p.problems.iter().map(|x| x.code).collect()
+}
+
+fn creds(name: &str, key: &str, secret: &str) -> String {
+    format!("[{name}]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n")
+}
+
+#[test]
+fn clean_static_profile_is_unknown_until_validated() {
+    let h = Home::new(&creds("default", KEY, SECRET), "[default]\nregion = eu-west-1\n");
+    let v = h.run();
+    let p = profile(&v, "default");
+    assert_eq!(p.state, State::Unknown);
+    assert_eq!(p.source, SourceKind::Static);
+    assert_eq!(p.key_id.as_deref(), Some("AKIA…Y001"));
+    assert_eq!(codes(p), vec![Code::NotValidated]);
+}
+
+#[test]
+fn what_the_sdk_strips_is_not_flagged() {
+    // CRLF line ends, spaces around `=`, trailing spaces and tabs: the SDK trims them all.
+    let text = format!("[default]\r\naws_access_key_id   =   {KEY}  \t\r\naws_secret_access_key={SECRET} \r\n");
+    let v = Home::new(&text, "").run();
+    assert_eq!(codes(profile(&v, "default")), vec![Code::NotValidated]);
+}
+
+#[test]
+fn hidden_characters_in_the_file() {
+    let cases = [
+        (format!("{KEY}\u{a0}"), "ends with U+00A0 NO-BREAK SPACE", 21 + 20),
+        (format!("\u{200b}{KEY}"), "starts with U+200B ZERO WIDTH SPACE", 21),
+        (format!("\"{KEY}\""), "starts with U+0022 QUOTATION MARK", 21),
+        (format!("AKIAQ3EG UNIQUEKEY001"), "contains U+0020 SPACE", 21 + 8),
+        // a file converted to CRLF twice: the SDK strips one CR with the LF, keeps the other
+        (format!("{KEY}\r\r"), "ends with U+000D CARRIAGE RETURN", 21 + 20),
+    ];
+    for (value, msg, col) in cases {
+        let text = format!("# mine\n[default]\naws_access_key_id = {value}\naws_secret_access_key = {SECRET}\n");
+        let v = Home::new(&text, "").run();
+        let p = profile(&v, "default");
+        assert_eq!(p.state, State::Invalid, "{value:?}");
+        let pr = problem(p, Code::HiddenCharacter);
+        assert_eq!(pr.severity, Severity::Error);
+        assert!(pr.message.contains(msg), "{} vs {msg}", pr.message);
+        let loc = pr.location.as_deref().unwrap();
+        assert_eq!(loc, format!("~/.aws/credentials:3:{col}"), "{value:?}");
+        assert!(pr.fix.contains("line 3"), "{}", pr.fix);
+        assert!(!codes(p).contains(&Code::MalformedKeyId), "hidden char must not also read as malformed: {p:#?}");
+    }
+}
+
+#[test]
+fn stray_cr_inside_secret_and_bom() {
+    let text = format!("\u{feff}[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n");
+    let v = Home::new(&text, "").run();
+    let pr = problem(profile(&v, "default"), Code::HiddenCharacter);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:1:1"));
+    assert!(pr.message.contains("BYTE ORDER MARK"));
+
+    let text = format!("[default]\naws_access_key_id = {KEY}\naws_secret_access_key = uNiQuEsEcReT/0123\r456789abcdefghijKLMNOPQ\n");
+    let v = Home::new(&text, "").run();
+    let pr = problem(profile(&v, "default"), Code::HiddenCharacter);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:3:42"));
+    assert!(pr.message.contains("aws_secret_access_key contains U+000D"));
+}
+
+#[test]
+fn malformed_key_and_secret() {
+    let v = Home::new(&creds("default", "AKIAQ3EGUNIQUE", SECRET), "").run();
+    let pr = problem(profile(&v, "default"), Code::MalformedKeyId);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:2:21"));
+    assert!(pr.message.contains("14 characters"));
+
+    let v = Home::new(&creds("default", "AIDAQ3EGUNIQUEKEY001", SECRET), "").run();
+    assert!(problem(profile(&v, "default"), Code::MalformedKeyId).message.contains("user's unique id"));
+
+    let v = Home::new(&creds("default", KEY, "uNiQuEsEcReT/0123456789abcdefghijKLMNOP"), "").run();
+    let pr = problem(profile(&v, "default"), Code::MalformedSecret);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:3:25"));
+    assert!(pr.message.contains("39 characters"));
+    assert!(!pr.message.contains("uNiQuE"));
+}
+
+#[test]
+fn missing_halves() {
+    let v = Home::new(&format!("[default]\naws_access_key_id = {KEY}\n"), "").run();
+    let pr = problem(profile(&v, "default"), Code::MissingSecret);
+    assert_eq!((pr.severity, pr.location.as_deref()), (Severity::Error, Some("~/.aws/credentials:2:21")));
+    let v = Home::new(&format!("[default]\naws_secret_access_key = {SECRET}\n"), "").run();
+    let pr = problem(profile(&v, "default"), Code::MissingKeyId);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:2:25"));
+}
+
+#[test]
+fn session_token_pairing() {
+    let v = Home::new(&creds("t", TEMP_KEY, SECRET), "").env("AWS_PROFILE", "t").run();
+    let pr = problem(profile(&v, "t"), Code::MissingSessionToken);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:2:21"));
+
+    let text = format!("{}aws_session_token = {TOKEN}\n", creds("s", KEY, SECRET));
+    let v = Home::new(&text, "").run();
+    let p = profile(&v, "s");
+    let pr = problem(p, Code::StraySessionToken);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:4:21"));
+    assert_eq!(p.state, State::Invalid);
+
+    let text = format!("{}aws_session_token = {TOKEN}\n", creds("ok", TEMP_KEY, SECRET));
+    let v = Home::new(&text, "").run();
+    let p = profile(&v, "ok");
+    assert_eq!((p.source, codes(p)), (SourceKind::Session, vec![Code::NotValidated]));
+}
+
+#[test]
+fn misnamed_sections() {
+    let text = format!("[profile prod]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n");
+    let v = Home::new(&text, "[dev]\nregion = us-east-1\n").run();
+    let pr = problem(profile(&v, "prod"), Code::MisnamedSection);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:1"));
+    assert!(pr.fix.contains("[prod]"));
+    let pr = problem(profile(&v, "dev"), Code::MisnamedSection);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/config:1"));
+    assert!(pr.fix.contains("[profile dev]"));
+    assert_eq!(profile(&v, "dev").state, State::Invalid);
+}
+
+#[test]
+fn profile_not_found() {
+    let v = Home::new(&creds("default", KEY, SECRET), "").env("AWS_PROFILE", "prdo").run();
+    let pr = problem(profile(&v, "prdo"), Code::ProfileNotFound);
+    assert_eq!(pr.location.as_deref(), Some("env AWS_PROFILE"));
+
+    let config = "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = nope\n";
+    let v = Home::new(&creds("default", KEY, SECRET), config).run();
+    let pr = problem(profile(&v, "role"), Code::ProfileNotFound);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/config:3:18"));
+}
+
+#[test]
+fn assume_role_validates_its_source() {
+    let config = "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n";
+    let v = Home::new(&creds("base", KEY, SECRET), config).run();
+    let p = profile(&v, "role");
+    assert_eq!((p.source, p.state), (SourceKind::AssumeRole, State::Unknown));
+    assert_eq!(p.key_id.as_deref(), Some("AKIA…Y001"));
+}
+
+#[test]
+fn environment_credentials() {
+    let h = Home::new(&creds("default", KEY, SECRET), "").env("AWS_ACCESS_KEY_ID", KEY);
+    let v = h.run();
+    let pr = problem(profile(&v, "(env)"), Code::PartialEnvCredentials);
+    assert_eq!(pr.location.as_deref(), Some("env AWS_SECRET_ACCESS_KEY"));
+
+    // The SDK does not trim env variables: a trailing newline from `$(cat key)` breaks it.
+    let h = Home::new(&creds("default", KEY, SECRET), "")
+        .env("AWS_ACCESS_KEY_ID", &format!("{KEY}\n"))
+        .env("AWS_SECRET_ACCESS_KEY", SECRET);
+    let v = h.run();
+    let env = profile(&v, "(env)");
+    assert_eq!(env.source, SourceKind::Env);
+    let pr = problem(env, Code::HiddenCharacter);
+    assert!(pr.message.contains("LINE FEED"), "{}", pr.message);
+    assert_eq!(pr.location.as_deref(), Some("env AWS_ACCESS_KEY_ID"));
+    let shadow = problem(profile(&v, "default"), Code::EnvOverridesProfile);
+    assert_eq!(shadow.severity, Severity::Warning);
+}
+
+#[test]
+fn insecure_permissions() {
+    let h = Home::new(&creds("default", KEY, SECRET), "");
+    let path = h.dir.path().join(".aws/credentials");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let pr = problem(profile(&h.run(), "default"), Code::InsecurePermissions).clone();
+    assert_eq!((pr.severity, pr.location.as_deref()), (Severity::Warning, Some("~/.aws/credentials")));
+    assert_eq!(pr.fix, "chmod 600 ~/.aws/credentials");
+}
+
+#[test]
+fn expiry_in_the_file_and_env() {
+    let text = format!("{}aws_session_token = {TOKEN}\naws_expiration = 2026-11-22T10:10:00Z\n", creds("t", TEMP_KEY, SECRET));
+    let h = Home::new(&text, "");
+    let p = profile(&h.run(), "t").clone();
+    assert_eq!(p.state, State::Expiring);
+    assert_eq!(p.expires_at.as_deref(), Some("2026-11-22T10:10:00Z"));
+    let pr = problem(&p, Code::Expiring);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:5:18"));
+    assert!(pr.message.contains("10m"));
+
+    let p = profile(&h.run_at(datetime!(2026-11-22 11:00:00 UTC)), "t").clone();
+    assert_eq!(p.state, State::Expired);
+    assert_eq!(problem(&p, Code::Expired).severity, Severity::Error);
+
+    let text = format!("{}aws_session_token = {TOKEN}\nx_security_token_expires = soon\n", creds("t", TEMP_KEY, SECRET));
+    let p = profile(&Home::new(&text, "").run(), "t").clone();
+    assert_eq!(problem(&p, Code::ParseError).location.as_deref(), Some("~/.aws/credentials:5:28"));
+
+    let v = Home::new("", "")
+        .env("AWS_ACCESS_KEY_ID", TEMP_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", TOKEN)
+        .env("AWSUME_EXPIRATION", "2026-11-22T09:00:00+00:00")
+        .run();
+    let env = profile(&v, "(env)");
+    assert_eq!(env.state, State::Expired);
+    assert_eq!(problem(env, Code::Expired).location.as_deref(), Some("env AWSUME_EXPIRATION"));
+}
+
+#[test]
+fn sso_token_cache() {
+    let config = "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n[sso-session corp]\nsso_region = us-east-1\nsso_start_url = https://corp.awsapps.com/start\n";
+    let h = Home::new("", config);
+    // no token cached
+    let p = profile(&h.run(), "sso").clone();
+    assert_eq!((p.source, p.state), (SourceKind::Sso, State::Expired));
+    assert_eq!(problem(&p, Code::SsoLoginRequired).fix, "aws sso login --sso-session corp");
+    // sha1("corp")
+    let cache = h.dir.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let file = cache.join("c1b6c6a6e2aa3fe5e2e9d0e5ce6e1e0e8c3d9d2b.json");
+    let _ = file;
+    let name = {
+        use std::process::Command;
+        let out = Command::new("sh").arg("-c").arg("printf corp | sha1sum").output().unwrap();
+        String::from_utf8(out.stdout).unwrap()[..40].to_string()
+    };
+    let file = cache.join(format!("{name}.json"));
+    std::fs::write(&file, r#"{"accessToken":"SECRETTOKEN","expiresAt":"2026-11-22T10:05:00Z","region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}"#).unwrap();
+    let p = profile(&h.run(), "sso").clone();
+    assert_eq!(p.state, State::Expiring);
+    assert_eq!(p.expires_at.as_deref(), Some("2026-11-22T10:05:00Z"));
+    let p = profile(&h.run_at(datetime!(2026-11-22 12:00:00 UTC)), "sso").clone();
+    assert_eq!(p.state, State::Expired);
+    std::fs::write(&file, r#"{"accessToken":"SECRETTOKEN","expiresAt":"2026-11-22T09:00:00Z","refreshToken":"R","clientId":"C","clientSecret":"S","registrationExpiresAt":"2027-01-01T00:00:00Z"}"#).unwrap();
+    let p = profile(&h.run(), "sso").clone();
+    assert_ne!(p.state, State::Expired, "a refreshable token is not dead: {p:#?}");
+    assert!(!serde_json::to_string(&p).unwrap().contains("SECRETTOKEN"));
+}
+
+#[test]
+fn credential_process_is_skipped() {
+    let v = Home::new("", "[profile p]\ncredential_process = /bin/false\n").env("AWS_PROFILE", "p").run();
+    let p = profile(&v, "p");
+    assert_eq!((p.source, p.state), (SourceKind::Process, State::Skipped));
+}
+
+#[test]
+fn bad_files_are_located_and_others_still_diagnosed() {
+    // invalid UTF-8 in the config file: the SDK reads it as empty; credentials still work
+    let h = Home::new(&creds("default", KEY, SECRET), "");
+    std::fs::write(h.dir.path().join(".aws/config"), b"[profile x]\nregion = \xff\xfe\n").unwrap();
+    let v = h.run();
+    let pr = problem(profile(&v, "x"), Code::ParseError);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/config:2:10"));
+    // the selected profile is warned (its config settings are gone) but stays usable
+    let d = profile(&v, "default");
+    assert_eq!(problem(d, Code::ParseError).severity, Severity::Warning);
+    assert_eq!(d.state, State::Unknown);
+
+    // a directory where the credentials file should be
+    let h = Home::new("", "[profile a]\nregion = us-east-1\n").env("AWS_PROFILE", "a");
+    std::fs::create_dir_all(h.dir.path().join(".aws/credentials")).unwrap();
+    let pr = problem(profile(&h.run(), "a"), Code::UnreadableFile).clone();
+    assert!(pr.message.contains("directory"), "{}", pr.message);
+
+    // a symlink loop
+    let h = Home::new("", "").env("AWS_PROFILE", "a");
+    let c = h.dir.path().join(".aws/credentials");
+    std::os::unix::fs::symlink(&c, &c).unwrap();
+    let pr = problem(profile(&h.run(), "a"), Code::UnreadableFile).clone();
+    assert!(pr.message.contains("loop"), "{}", pr.message);
+
+    // a parse error: the SDK fails every profile, and says where
+    let text = format!("{}not a property line\n{}", creds("a", KEY, SECRET), creds("b", KEY, SECRET));
+    let v = Home::new(&text, "").run();
+    for name in ["a", "b"] {
+        let p = profile(&v, name);
+        assert_eq!(problem(p, Code::ParseError).location.as_deref(), Some("~/.aws/credentials:4"));
+        assert_eq!(p.state, State::Invalid);
+    }
+    // binary junk and an empty file
+    let h = Home::new("", "");
+    std::fs::write(h.dir.path().join(".aws/credentials"), [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
+    std::fs::write(h.dir.path().join(".aws/config"), b"").unwrap();
+    let v = h.run();
+    assert!(profile(&v, "default").problems.iter().any(|p| p.code == Code::ParseError));
+}
+
+#[test]
+fn thousands_of_profiles_and_a_large_file() {
+    let mut text = String::new();
+    for i in 0..3000 {
+        text.push_str(&creds(&format!("p{i}"), KEY, SECRET));
+    }
+    text.push_str("[p42]\naws_session_token = x\n");
+    let v = Home::new(&text, "").run();
+    assert_eq!(v.len(), 3000);
+    assert_eq!(problem(profile(&v, "p42"), Code::StraySessionToken).location.as_deref(), Some("~/.aws/credentials:9002:21"));
+
+    let h = Home::new("", "");
+    let big = "# padding line that is long enough to add up quickly ............\n".repeat(800_000);
+    std::fs::write(h.dir.path().join(".aws/credentials"), format!("{big}{}", creds("default", KEY, SECRET))).unwrap();
+    let v = h.run();
+    assert_eq!(profile(&v, "default").state, State::Unknown);
+}
