@@ -6,6 +6,8 @@ use crate::expiry;
 use crate::files;
 use crate::verdict::{Code, Problem, Report, SCHEMA_VERSION, Severity, State, offline_state};
 use crate::world::World;
+use crate::cache::Cache;
+use crate::validate::Validator;
 
 pub struct CheckArgs {
     pub profile: Option<String>,
@@ -43,4 +45,26 @@ pub fn report(world: &World, diags: Vec<Diagnosis>, skew: Option<f64>) -> Report
         clock_skew_seconds: skew,
         profiles: diags.into_iter().map(|d| d.verdict).collect(),
     }
+}
+
+/// The whole check: offline diagnosis, then (unless offline) validation through the cache.
+pub async fn run(world: &World, config: &Config, args: &CheckArgs) -> Report {
+    let loaded = files::load(world);
+    let mut diags = diagnose::diagnose(world, &loaded, config, &Options { only: args.profile.as_deref() });
+    if args.offline {
+        mark_not_validated(&mut diags, "offline mode");
+        return report(world, diags, None);
+    }
+    let mut cache = match crate::paths::state_dir(world) {
+        Some(dir) => Cache::open(&dir),
+        None => Cache::ephemeral(),
+    };
+    let validator = Validator::from_config(config);
+    let skew = validator
+        .run(world, &loaded.profiles, &mut diags, &mut cache, args.fresh)
+        .await;
+    if let Err(e) = cache.save() {
+        tracing::warn!(error = %e, "verdict cache not saved");
+    }
+    report(world, diags, skew)
 }

@@ -18,6 +18,9 @@ pub struct Config {
     pub max_concurrent_calls: usize,
     pub connect_timeout_ms: u64,
     pub call_timeout_ms: u64,
+    /// SignatureDoesNotMatch is only reported after a second call this much later (STS gives
+    /// that answer to a valid secret right after the key id was used with another one).
+    pub confirm_delay_ms: u64,
     /// Profiles never reported (exact names).
     pub ignore_profiles: Vec<String>,
     /// Run `credential_process` commands to validate what they print (they may ask for a
@@ -40,6 +43,7 @@ impl Default for Config {
             max_concurrent_calls: 4,
             connect_timeout_ms: 3000,
             call_timeout_ms: 10_000,
+            confirm_delay_ms: 5_000,
             ignore_profiles: Vec::new(),
             run_credential_process: false,
             assume_roles: false,

@@ -1,5 +1,6 @@
 //! credguard's engine: files → diagnosis → STS → cache → scheduler/notifications → socket.
 
+pub mod cache;
 pub mod chain;
 pub mod check;
 pub mod config;
@@ -8,8 +9,11 @@ pub mod diagnose;
 pub mod expiry;
 pub mod files;
 pub mod locate;
+pub mod paths;
 pub mod render;
 pub mod scan;
 pub mod sso;
+pub mod sts;
+pub mod validate;
 pub mod verdict;
 pub mod world;

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use credguard::check::{self, CheckArgs};
 use credguard::config::Config;
+use credguard::paths;
 use credguard::render::{self, Style};
 use credguard::world::World;
 use std::io::{IsTerminal, Write};
@@ -73,11 +74,17 @@ fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
+    init_logging();
     let world = World::from_process();
-    let config = Config::default();
-    let mut diags = check::offline(&world, &config, args.profile.as_deref());
-    check::mark_not_validated(&mut diags, "offline mode");
-    let report = check::report(&world, diags, None);
+    let config = match paths::config_file(&world) {
+        Some(path) => Config::load(&path)?,
+        None => Config::default(),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let report = rt.block_on(check::run(&world, &config, &args));
     let mut stdout = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut stdout, &report).context("writing JSON")?;
@@ -89,4 +96,17 @@ fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
         write!(stdout, "{}", render::report(&report, &style))?;
     }
     Ok(report.exit_code())
+}
+
+/// Logs go to stderr (journald picks them up under systemd); `RUST_LOG` or
+/// `CREDGUARD_LOG` set the filter, default `warn` for one-shot commands.
+fn init_logging() {
+    let filter = std::env::var("CREDGUARD_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "warn,aws_runtime=error,aws_config=error,aws_smithy_runtime=error".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
 }

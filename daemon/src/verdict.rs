@@ -199,6 +199,11 @@ impl Report {
 /// invalid (expired when the only errors are expiry), a warning about expiry makes it
 /// expiring, otherwise it is unknown until STS answers.
 pub fn offline_state(problems: &[Problem]) -> State {
+    state_of(problems, false)
+}
+
+/// The state from the problems and whether STS accepted the credentials.
+pub fn state_of(problems: &[Problem], accepted: bool) -> State {
     let errors: Vec<&Problem> = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
@@ -206,7 +211,7 @@ pub fn offline_state(problems: &[Problem]) -> State {
     if !errors.is_empty() {
         if errors
             .iter()
-            .all(|p| matches!(p.code, Code::Expired | Code::SsoLoginRequired))
+            .all(|p| matches!(p.code, Code::Expired | Code::SsoLoginRequired | Code::ExpiredToken))
         {
             return State::Expired;
         }
@@ -217,6 +222,9 @@ pub fn offline_state(problems: &[Problem]) -> State {
     }
     if problems.iter().any(|p| p.code == Code::Expiring) {
         return State::Expiring;
+    }
+    if accepted {
+        return State::Ok;
     }
     State::Unknown
 }

@@ -1,0 +1,190 @@
+//! The verdict cache: keyed by a keyed hash of the credential material, persisted without
+//! secrets, written atomically (write, fsync, rename).
+
+use crate::diagnose::Material;
+use crate::sts::{Outcome, Target};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+const CACHE_FILE: &str = "verdicts.json";
+const KEY_FILE: &str = "cache.key";
+const CACHE_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Entry {
+    pub outcome: Outcome,
+    /// unix seconds
+    pub checked_at: i64,
+    pub fresh_until: i64,
+    /// consecutive unknown answers, for backoff
+    pub failures: u32,
+    pub skew_seconds: Option<f64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OnDisk {
+    version: u32,
+    entries: HashMap<String, Entry>,
+}
+
+pub struct Cache {
+    key: [u8; 32],
+    pub entries: HashMap<String, Entry>,
+    dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("{op} {path}: {source}")]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> CacheError + 'a {
+    move |source| CacheError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl Cache {
+    /// An in-memory cache with a fresh random key (nothing persisted).
+    pub fn ephemeral() -> Cache {
+        Cache {
+            key: random_key(),
+            entries: HashMap::new(),
+            dir: None,
+        }
+    }
+
+    /// Open the cache in `dir`: the key is created 0600 if missing; a corrupt cache file is
+    /// discarded with a log line; an unusable dir leaves an in-memory cache.
+    pub fn open(dir: &Path) -> Cache {
+        match Self::try_open(dir) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "verdict cache unavailable; keeping verdicts in memory only");
+                Cache::ephemeral()
+            }
+        }
+    }
+
+    fn try_open(dir: &Path) -> Result<Cache, CacheError> {
+        std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        let key_path = dir.join(KEY_FILE);
+        let key = match std::fs::read(&key_path) {
+            Ok(b) if b.len() == 32 => {
+                let mut k = [0u8; 32];
+                k.copy_from_slice(&b);
+                k
+            }
+            _ => {
+                let k = random_key();
+                write_atomic(&key_path, &k)?;
+                k
+            }
+        };
+        let path = dir.join(CACHE_FILE);
+        let entries = match std::fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice::<OnDisk>(&bytes) {
+                Ok(d) if d.version == CACHE_VERSION => d.entries,
+                Ok(d) => {
+                    tracing::info!(version = d.version, "verdict cache of another version discarded");
+                    HashMap::new()
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "verdict cache is corrupt; discarded");
+                    HashMap::new()
+                }
+            },
+            Err(_) => HashMap::new(),
+        };
+        Ok(Cache {
+            key,
+            entries,
+            dir: Some(dir.to_path_buf()),
+        })
+    }
+
+    /// The keyed hash of what decides STS's answer.
+    pub fn fingerprint(&self, m: &Material, t: &Target) -> String {
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key) {
+            Ok(m) => m,
+            Err(_) => return String::new(),
+        };
+        for part in [
+            m.key_id.as_str(),
+            m.secret.as_str(),
+            m.token.as_deref().unwrap_or(""),
+            t.endpoint.as_deref().unwrap_or(""),
+            t.region.as_str(),
+        ] {
+            mac.update(part.as_bytes());
+            mac.update(&[0]);
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    pub fn fresh(&self, fp: &str, now: i64) -> Option<&Entry> {
+        self.entries.get(fp).filter(|e| e.fresh_until > now)
+    }
+
+    pub fn save(&self) -> Result<(), CacheError> {
+        let Some(dir) = &self.dir else { return Ok(()) };
+        let data = OnDisk {
+            version: CACHE_VERSION,
+            entries: self.entries.clone(),
+        };
+        let bytes = serde_json::to_vec(&data).unwrap_or_default();
+        write_atomic(&dir.join(CACHE_FILE), &bytes)
+    }
+}
+
+fn random_key() -> [u8; 32] {
+    let mut k = [0u8; 32];
+    if getrandom::fill(&mut k).is_err() {
+        // no entropy source: a key from time and pid still keeps fingerprints unguessable
+        // enough for a local cache; never all zeros
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+        let mac = Hmac::<Sha256>::new_from_slice(seed.as_bytes()).map(|m| m.finalize().into_bytes());
+        if let Ok(b) = mac {
+            k.copy_from_slice(&b);
+        }
+    }
+    k
+}
+
+/// Write to a temp file in the same dir (0600), fsync, rename over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("f"),
+        std::process::id()
+    ));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(io("create", &tmp))?;
+    f.write_all(bytes).map_err(io("write", &tmp))?;
+    f.sync_all().map_err(io("fsync", &tmp))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io("rename", path))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

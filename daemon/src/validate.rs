@@ -1,0 +1,184 @@
+//! Online validation of what the offline pass found usable: one STS call per distinct
+//! credential set, bounded concurrency, verdicts cached by fingerprint.
+
+use crate::cache::{Cache, Entry};
+use crate::config::Config;
+use crate::diagnose::{Diagnosis, Material};
+use crate::files::Profiles;
+use crate::sts::{self, Answer, Outcome, Settings, Target};
+use crate::verdict::{Code, Problem, Severity, state_of};
+use crate::world::World;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::Semaphore;
+
+/// Skew thresholds (DESIGN.md): warning from 60 s, error from 5 min.
+const SKEW_WARN: f64 = 60.0;
+const SKEW_ERROR: f64 = 300.0;
+
+pub struct Validator {
+    pub settings: Settings,
+    pub max_concurrent: usize,
+    pub ok_interval: i64,
+    pub retry_min: i64,
+    pub retry_max: i64,
+    /// STS calls made (a call confirmed by a second one counts twice).
+    pub calls: Arc<AtomicUsize>,
+}
+
+impl Validator {
+    pub fn from_config(c: &Config) -> Validator {
+        Validator {
+            settings: Settings {
+                connect_timeout: std::time::Duration::from_millis(c.connect_timeout_ms),
+                call_timeout: std::time::Duration::from_millis(c.call_timeout_ms),
+                confirm_delay: std::time::Duration::from_millis(c.confirm_delay_ms),
+            },
+            max_concurrent: c.max_concurrent_calls.max(1),
+            ok_interval: i64::from(c.revalidate_ok_minutes) * 60,
+            retry_min: i64::from(c.retry_unknown_min_seconds),
+            retry_max: i64::from(c.retry_unknown_max_seconds),
+            calls: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Validate every diagnosis that carries material; update the cache; return the
+    /// newest clock skew measured (this run or cached).
+    pub async fn run(
+        &self,
+        world: &World,
+        profiles: &Profiles,
+        diags: &mut [Diagnosis],
+        cache: &mut Cache,
+        fresh: bool,
+    ) -> Option<f64> {
+        let now = world.now().unix_timestamp();
+        let mut jobs: HashMap<String, (Material, Target)> = HashMap::new();
+        let mut fps: Vec<Option<String>> = Vec::with_capacity(diags.len());
+        for d in diags.iter() {
+            let fp = d.material.as_ref().map(|m| {
+                let t = sts::target(world, profiles, m.profile.as_deref());
+                let fp = cache.fingerprint(m, &t);
+                if fresh || cache.fresh(&fp, now).is_none() {
+                    jobs.entry(fp.clone()).or_insert_with(|| (m.clone(), t));
+                }
+                fp
+            });
+            fps.push(fp);
+        }
+        let sem = Arc::new(Semaphore::new(self.max_concurrent));
+        let mut set = tokio::task::JoinSet::new();
+        for (fp, (m, t)) in jobs {
+            let sem = sem.clone();
+            let settings = self.settings.clone();
+            let calls = self.calls.clone();
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                calls.fetch_add(1, Ordering::Relaxed);
+                let answer = sts::validate(&m, &t, &settings).await;
+                if matches!(answer.outcome, Outcome::Rejected { code: Code::BadSecret, .. }) {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                }
+                (fp, scrub(answer, &m))
+            });
+        }
+        let mut newest_skew: Option<(i64, f64)> = None;
+        while let Some(res) = set.join_next().await {
+            let Ok((fp, answer)) = res else { continue };
+            let failures = match (&answer.outcome, cache.entries.get(&fp)) {
+                (Outcome::Unknown { .. }, Some(prev)) => prev.failures.saturating_add(1),
+                (Outcome::Unknown { .. }, None) => 1,
+                _ => 0,
+            };
+            let ttl = match answer.outcome {
+                Outcome::Unknown { .. } => {
+                    let exp = failures.saturating_sub(1).min(20);
+                    (self.retry_min.saturating_mul(1i64 << exp)).min(self.retry_max)
+                }
+                _ => self.ok_interval,
+            };
+            cache.entries.insert(
+                fp,
+                Entry {
+                    outcome: answer.outcome,
+                    checked_at: now,
+                    fresh_until: now + ttl,
+                    failures,
+                    skew_seconds: answer.skew_seconds,
+                },
+            );
+        }
+        for (d, fp) in diags.iter_mut().zip(fps) {
+            let Some(entry) = fp.and_then(|fp| cache.entries.get(&fp)) else { continue };
+            if let Some(s) = entry.skew_seconds {
+                if newest_skew.is_none_or(|(t, _)| entry.checked_at > t) {
+                    newest_skew = Some((entry.checked_at, s));
+                }
+            }
+            apply(d, entry);
+        }
+        newest_skew.map(|(_, s)| s)
+    }
+}
+
+/// Fold a cached verdict into a diagnosis.
+pub fn apply(d: &mut Diagnosis, entry: &Entry) {
+    let v = &mut d.verdict;
+    let profile = d.material.as_ref().and_then(|m| m.profile.clone());
+    if let Some((code, severity, message, fix)) = sts::problem_for(&entry.outcome, profile.as_deref()) {
+        v.problems.push(Problem {
+            code,
+            severity,
+            location: None,
+            message,
+            fix,
+        });
+    }
+    if let Some(skew) = entry.skew_seconds {
+        if skew.abs() >= SKEW_WARN {
+            v.problems.push(Problem {
+                code: Code::ClockSkew,
+                severity: if skew.abs() >= SKEW_ERROR { Severity::Error } else { Severity::Warning },
+                location: None,
+                message: format!(
+                    "this machine's clock is {:.0} s {} STS's time",
+                    skew.abs(),
+                    if skew > 0.0 { "ahead of" } else { "behind" }
+                ),
+                fix: "sync the clock: `sudo timedatectl set-ntp true` (Linux) or `sudo sntp -sS time.apple.com` (macOS)".into(),
+            });
+        }
+    }
+    let accepted = matches!(entry.outcome, Outcome::Valid(_));
+    if let Outcome::Valid(id) = &entry.outcome {
+        v.identity = Some(id.clone());
+    }
+    v.state = state_of(&v.problems, accepted);
+}
+
+/// STS and STS-compatible servers may echo request parts in error messages: never keep
+/// key material, and keep messages short.
+fn scrub(mut a: Answer, m: &Material) -> Answer {
+    let clean = |s: &mut String| {
+        for secret in [Some(m.secret.as_str()), m.token.as_deref(), Some(m.key_id.as_str())]
+            .into_iter()
+            .flatten()
+            .filter(|s| s.len() >= 8)
+        {
+            *s = s.replace(secret, "<redacted>");
+        }
+        if s.chars().count() > 240 {
+            *s = s.chars().take(240).collect::<String>() + "…";
+        }
+    };
+    match &mut a.outcome {
+        Outcome::Rejected { message, aws_code, .. } => {
+            clean(message);
+            clean(aws_code);
+        }
+        Outcome::Unknown { message, .. } => clean(message),
+        Outcome::Valid(_) => {}
+    }
+    a
+}
