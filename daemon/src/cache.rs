@@ -99,7 +99,10 @@ impl Cache {
             Ok(bytes) => match serde_json::from_slice::<OnDisk>(&bytes) {
                 Ok(d) if d.version == CACHE_VERSION => d.entries,
                 Ok(d) => {
-                    tracing::info!(version = d.version, "verdict cache of another version discarded");
+                    tracing::info!(
+                        version = d.version,
+                        "verdict cache of another version discarded"
+                    );
                     HashMap::new()
                 }
                 Err(e) => {
@@ -156,7 +159,8 @@ fn random_key() -> [u8; 32] {
         // no entropy source: a key from time and pid still keeps fingerprints unguessable
         // enough for a local cache; never all zeros
         let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
-        let mac = Hmac::<Sha256>::new_from_slice(seed.as_bytes()).map(|m| m.finalize().into_bytes());
+        let mac =
+            Hmac::<Sha256>::new_from_slice(seed.as_bytes()).map(|m| m.finalize().into_bytes());
         if let Ok(b) = mac {
             k.copy_from_slice(&b);
         }

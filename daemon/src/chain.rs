@@ -7,7 +7,10 @@ use crate::files::{Profiles, Properties};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Base {
     /// `credential_source = Ec2InstanceMetadata | EcsContainer | Environment`
-    NamedSource { profile: String, name: String },
+    NamedSource {
+        profile: String,
+        name: String,
+    },
     /// `aws_access_key_id` + `aws_secret_access_key` (+ token) in `profile`
     AccessKey {
         profile: String,
@@ -152,9 +155,9 @@ pub fn resolve(profiles: &Profiles, selected: &str) -> Result<Chain, ChainError>
                 break b;
             }
         }
-        if let Some(arn) = get(profile, "role_arn").filter(|_| {
-            get(profile, "web_identity_token_file").is_none()
-        }) {
+        if let Some(arn) =
+            get(profile, "role_arn").filter(|_| get(profile, "web_identity_token_file").is_none())
+        {
             roles.push(RoleHop {
                 profile: name.clone(),
                 role_arn: arn.to_string(),
@@ -255,20 +258,25 @@ fn sso(profiles: &Profiles, name: &str, p: &Properties) -> Result<Option<Base>, 
     {
         return Ok(None);
     }
-    let invalid = |key: &'static str, msg: String| err(ChainErrorKind::InvalidConfig, name, Some(key), msg);
+    let invalid =
+        |key: &'static str, msg: String| err(ChainErrorKind::InvalidConfig, name, Some(key), msg);
     if let Some(session) = session {
         for (key, v) in [("sso_start_url", start_url), ("sso_region", region)] {
             if v.is_some() {
                 return Err(invalid(
                     key,
-                    format!("profile `{name}` has invalid SSO config: `{key}` can only be specified in the [sso-session] config when a session name is given"),
+                    format!(
+                        "profile `{name}` has invalid SSO config: `{key}` can only be specified in the [sso-session] config when a session name is given"
+                    ),
                 ));
             }
         }
         let Some(s) = profiles.sso_sessions.get(session) else {
             return Err(invalid(
                 "sso_session",
-                format!("sso-session named `{session}` (referenced by profile `{name}`) was not found"),
+                format!(
+                    "sso-session named `{session}` (referenced by profile `{name}`) was not found"
+                ),
             ));
         };
         start_url = get(s, "sso_start_url");
@@ -290,10 +298,16 @@ fn sso(profiles: &Profiles, name: &str, p: &Properties) -> Result<Option<Base>, 
         _ => {}
     }
     let Some(region) = region else {
-        return Err(invalid("sso_region", format!("profile `{name}` is missing `sso_region`")));
+        return Err(invalid(
+            "sso_region",
+            format!("profile `{name}` is missing `sso_region`"),
+        ));
     };
     let Some(start_url) = start_url else {
-        return Err(invalid("sso_start_url", format!("profile `{name}` is missing `sso_start_url`")));
+        return Err(invalid(
+            "sso_start_url",
+            format!("profile `{name}` is missing `sso_start_url`"),
+        ));
     };
     Ok(Some(Base::Sso {
         profile: name.to_string(),

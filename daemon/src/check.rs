@@ -1,13 +1,13 @@
 //! One-shot check: load, diagnose, validate (unless offline), build the report.
 
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::diagnose::{self, Diagnosis, Options};
 use crate::expiry;
 use crate::files;
+use crate::validate::Validator;
 use crate::verdict::{Code, Problem, Report, SCHEMA_VERSION, Severity, State, offline_state};
 use crate::world::World;
-use crate::cache::Cache;
-use crate::validate::Validator;
 
 pub struct CheckArgs {
     pub profile: Option<String>,
@@ -50,7 +50,14 @@ pub fn report(world: &World, diags: Vec<Diagnosis>, skew: Option<f64>) -> Report
 /// The whole check: offline diagnosis, then (unless offline) validation through the cache.
 pub async fn run(world: &World, config: &Config, args: &CheckArgs) -> Report {
     let loaded = files::load(world);
-    let mut diags = diagnose::diagnose(world, &loaded, config, &Options { only: args.profile.as_deref() });
+    let mut diags = diagnose::diagnose(
+        world,
+        &loaded,
+        config,
+        &Options {
+            only: args.profile.as_deref(),
+        },
+    );
     if args.offline {
         mark_not_validated(&mut diags, "offline mode");
         return report(world, diags, None);

@@ -155,7 +155,10 @@ pub fn key_id_problem(id: &str) -> Option<String> {
     if id.chars().any(|c| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Some("contains lower-case letters; access key ids are upper case".into());
     }
-    if !id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
         return Some("contains characters other than A-Z and 0-9".into());
     }
     if !(16..=128).contains(&len) {
@@ -198,11 +201,17 @@ mod tests {
     #[test]
     fn hidden_characters_are_found_with_their_place() {
         let h = find_hidden("AKIAIOSFODNN7EXAMPLE\u{a0}");
-        assert_eq!(h.as_ref().map(|h| (h.index, h.place())), Some((20, "ends with")));
+        assert_eq!(
+            h.as_ref().map(|h| (h.index, h.place())),
+            Some((20, "ends with"))
+        );
         assert_eq!(h.map(|h| h.name()), Some("U+00A0 NO-BREAK SPACE".into()));
         assert!(find_hidden("AKIAIOSFODNN7EXAMPLE").is_none());
         assert_eq!(find_hidden("\"abc\"").map(|h| h.count), Some(2));
-        assert_eq!(find_hidden("ab\u{200b}c").map(|h| h.place()), Some("contains"));
+        assert_eq!(
+            find_hidden("ab\u{200b}c").map(|h| h.place()),
+            Some("contains")
+        );
     }
 
     #[test]
@@ -217,7 +226,10 @@ mod tests {
 
     #[test]
     fn secrets() {
-        assert_eq!(secret_problem("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), None);
+        assert_eq!(
+            secret_problem("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            None
+        );
         assert!(secret_problem("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE").is_some());
         assert!(secret_problem("AKIAIOSFODNN7EXAMPLE").is_some_and(|m| m.contains("swapped")));
     }

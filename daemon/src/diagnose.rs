@@ -76,7 +76,9 @@ pub fn diagnose(world: &World, loaded: &Loaded, config: &Config, opts: &Options)
             names.extend(loaded.profiles.profiles.keys().cloned());
             for file in [&loaded.config, &loaded.credentials] {
                 for h in &file.scan.headers {
-                    if matches!(h.kind, HeaderKind::Prefixed | HeaderKind::Bare) && !h.name.is_empty() {
+                    if matches!(h.kind, HeaderKind::Prefixed | HeaderKind::Bare)
+                        && !h.name.is_empty()
+                    {
                         names.insert(h.name.clone());
                     }
                 }
@@ -236,33 +238,52 @@ impl Ctx<'_> {
                 .any(|h| Scan::header_defines(file.located.kind, h, name));
             let shown = self.display(file);
             // A fault in a file that does not hold this profile only warns the selected one.
-            let severity = if in_file || !exists { Severity::Error } else { Severity::Warning };
+            let severity = if in_file || !exists {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
             for fault in &file.faults {
                 match fault {
                     FileFault::Parse { line, message } => problems.push(Problem {
                         code: Code::ParseError,
                         severity: Severity::Error,
                         location: Some(format!("{shown}:{line}")),
-                        message: format!("the SDK cannot parse {shown}: {message}; every profile fails to load"),
+                        message: format!(
+                            "the SDK cannot parse {shown}: {message}; every profile fails to load"
+                        ),
                         fix: format!("fix or delete line {line} of {shown}"),
                     }),
-                    FileFault::NotUtf8 { line, col } if selected || in_file => problems.push(Problem {
-                        code: Code::ParseError,
-                        severity,
-                        location: Some(format!("{shown}:{line}:{col}")),
-                        message: format!("{shown} is not valid UTF-8; the SDK reads it as an empty file"),
-                        fix: format!("re-save {shown} as UTF-8 (the bad byte is on line {line})"),
-                    }),
-                    FileFault::Unreadable { reason } if selected || in_file => problems.push(Problem {
-                        code: Code::UnreadableFile,
-                        severity,
-                        location: Some(shown.clone()),
-                        message: format!("{shown} {reason}; the SDK reads it as an empty file"),
-                        fix: match file.located.overridden {
-                            true => format!("point {} at a readable file, or unset it", file.located.kind.env_var()),
-                            false => format!("make {shown} a readable regular file (chmod 600 {shown})"),
-                        },
-                    }),
+                    FileFault::NotUtf8 { line, col } if selected || in_file => {
+                        problems.push(Problem {
+                            code: Code::ParseError,
+                            severity,
+                            location: Some(format!("{shown}:{line}:{col}")),
+                            message: format!(
+                                "{shown} is not valid UTF-8; the SDK reads it as an empty file"
+                            ),
+                            fix: format!(
+                                "re-save {shown} as UTF-8 (the bad byte is on line {line})"
+                            ),
+                        })
+                    }
+                    FileFault::Unreadable { reason } if selected || in_file => {
+                        problems.push(Problem {
+                            code: Code::UnreadableFile,
+                            severity,
+                            location: Some(shown.clone()),
+                            message: format!("{shown} {reason}; the SDK reads it as an empty file"),
+                            fix: match file.located.overridden {
+                                true => format!(
+                                    "point {} at a readable file, or unset it",
+                                    file.located.kind.env_var()
+                                ),
+                                false => format!(
+                                    "make {shown} a readable regular file (chmod 600 {shown})"
+                                ),
+                            },
+                        })
+                    }
                     _ => {}
                 }
             }
@@ -282,7 +303,10 @@ impl Ctx<'_> {
                             code: Code::InsecurePermissions,
                             severity: Severity::Warning,
                             location: Some(shown.clone()),
-                            message: format!("{shown} is readable by other users (mode {:o})", mode & 0o777),
+                            message: format!(
+                                "{shown} is readable by other users (mode {:o})",
+                                mode & 0o777
+                            ),
                             fix: format!("chmod 600 {shown}"),
                         });
                     }
@@ -332,7 +356,10 @@ impl Ctx<'_> {
                 (
                     Code::ProfileNotFound,
                     self.loc(from, "source_profile"),
-                    format!("define profile {} or change source_profile of {from}", e.profile),
+                    format!(
+                        "define profile {} or change source_profile of {from}",
+                        e.profile
+                    ),
                 )
             }
             ChainErrorKind::Loop => (
@@ -343,21 +370,32 @@ impl Ctx<'_> {
             ChainErrorKind::NoCredentials => (
                 Code::MissingKeyId,
                 self.header_loc(&e.profile),
-                format!("add aws_access_key_id and aws_secret_access_key to {} (`aws configure --profile {}`)", e.profile, e.profile),
+                format!(
+                    "add aws_access_key_id and aws_secret_access_key to {} (`aws configure --profile {}`)",
+                    e.profile, e.profile
+                ),
             ),
             ChainErrorKind::MissingKeyId => (
                 Code::MissingKeyId,
                 self.loc(&e.profile, "aws_secret_access_key"),
-                format!("add aws_access_key_id to profile {} (`aws configure --profile {}`)", e.profile, e.profile),
+                format!(
+                    "add aws_access_key_id to profile {} (`aws configure --profile {}`)",
+                    e.profile, e.profile
+                ),
             ),
             ChainErrorKind::MissingSecret => (
                 Code::MissingSecret,
                 self.loc(&e.profile, "aws_access_key_id"),
-                format!("add aws_secret_access_key to profile {} (`aws configure --profile {}`)", e.profile, e.profile),
+                format!(
+                    "add aws_secret_access_key to profile {} (`aws configure --profile {}`)",
+                    e.profile, e.profile
+                ),
             ),
             ChainErrorKind::InvalidConfig => (
                 Code::InvalidProfileConfig,
-                e.key.and_then(|k| self.loc(&e.profile, k)).or_else(|| self.header_loc(&e.profile)),
+                e.key
+                    .and_then(|k| self.loc(&e.profile, k))
+                    .or_else(|| self.header_loc(&e.profile)),
                 "fix the profile as the message says".into(),
             ),
         };
@@ -371,7 +409,12 @@ impl Ctx<'_> {
     }
 
     /// Checks on the base of a resolved chain; returns what to validate online.
-    fn base(&self, chain: &Chain, v: &mut ProfileVerdict, problems: &mut Vec<Problem>) -> Option<Material> {
+    fn base(
+        &self,
+        chain: &Chain,
+        v: &mut ProfileVerdict,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Material> {
         match &chain.base {
             Base::AccessKey {
                 profile,
@@ -383,13 +426,21 @@ impl Ctx<'_> {
                 v.key_id = Some(mask_key_id(&credcheck::without_hidden(key_id)));
                 let start = problems.len();
                 self.check_value(profile, "aws_access_key_id", Field::KeyId, key_id, problems);
-                self.check_value(profile, "aws_secret_access_key", Field::Secret, secret, problems);
+                self.check_value(
+                    profile,
+                    "aws_secret_access_key",
+                    Field::Secret,
+                    secret,
+                    problems,
+                );
                 if let Some(t) = token {
                     self.check_value(profile, "aws_session_token", Field::Token, t, problems);
                 }
                 self.token_pairing(profile, key_id, token.as_deref(), problems);
                 self.profile_expiry(profile, v, problems);
-                let fatal = problems[start..].iter().any(|p| p.severity == Severity::Error);
+                let fatal = problems[start..]
+                    .iter()
+                    .any(|p| p.severity == Severity::Error);
                 (!fatal).then(|| Material {
                     key_id: key_id.clone(),
                     secret: secret.clone(),
@@ -400,9 +451,17 @@ impl Ctx<'_> {
             Base::NamedSource { profile, name } if name == "Environment" => {
                 match env_credentials(self.world) {
                     Some(env) if env.complete() => {
-                        let (k, s) = (env.key_id.clone().unwrap_or_default(), env.secret.clone().unwrap_or_default());
+                        let (k, s) = (
+                            env.key_id.clone().unwrap_or_default(),
+                            env.secret.clone().unwrap_or_default(),
+                        );
                         v.key_id = Some(mask_key_id(&k));
-                        Some(Material { key_id: k, secret: s, token: env.token.clone(), profile: Some(v.profile.clone()) })
+                        Some(Material {
+                            key_id: k,
+                            secret: s,
+                            token: env.token.clone(),
+                            profile: Some(v.profile.clone()),
+                        })
                     }
                     _ => {
                         problems.push(Problem {
@@ -423,7 +482,11 @@ impl Ctx<'_> {
                 ));
                 None
             }
-            Base::WebIdentity { profile, token_file, .. } => {
+            Base::WebIdentity {
+                profile,
+                token_file,
+                ..
+            } => {
                 let path = locate::locate(self.world, FileKind::Config).path;
                 let _ = path;
                 if std::fs::metadata(token_file).is_err() {
@@ -442,14 +505,27 @@ impl Ctx<'_> {
                 }
                 None
             }
-            Base::Sso { profile, session_name, start_url, .. } => {
+            Base::Sso {
+                profile,
+                session_name,
+                start_url,
+                ..
+            } => {
                 let key = session_name.as_deref().unwrap_or(start_url);
-                let report = sso::token_state(self.world, key, self.now, self.config.expiring_threshold());
+                let report =
+                    sso::token_state(self.world, key, self.now, self.config.expiring_threshold());
                 let login = match session_name {
                     Some(s) => format!("aws sso login --sso-session {s}"),
                     None => format!("aws sso login --profile {}", v.profile),
                 };
-                let place = self.loc(profile, if session_name.is_some() { "sso_session" } else { "sso_start_url" });
+                let place = self.loc(
+                    profile,
+                    if session_name.is_some() {
+                        "sso_session"
+                    } else {
+                        "sso_start_url"
+                    },
+                );
                 sso::problems(&report, place, &login, v, problems);
                 None
             }
@@ -470,18 +546,38 @@ impl Ctx<'_> {
         }
     }
 
-    fn check_value(&self, profile: &str, key: &str, field: Field, value: &str, problems: &mut Vec<Problem>) {
+    fn check_value(
+        &self,
+        profile: &str,
+        key: &str,
+        field: Field,
+        value: &str,
+        problems: &mut Vec<Problem>,
+    ) {
         let place = self.place(profile, key);
         let at = |idx: usize| -> Option<String> {
-            place.as_ref().map(|p| format!("{}:{}:{}", self.display(p.file), p.line, p.col + idx))
+            place
+                .as_ref()
+                .map(|p| format!("{}:{}:{}", self.display(p.file), p.line, p.col + idx))
         };
         let line = place.as_ref().map(|p| p.line);
         if let Some(h) = credcheck::find_hidden(value) {
-            let more = if h.count > 1 { format!(" ({} such characters in all)", h.count) } else { String::new() };
+            let more = if h.count > 1 {
+                format!(" ({} such characters in all)", h.count)
+            } else {
+                String::new()
+            };
             let after = match (field, h.index) {
                 (Field::KeyId, i) if i > 0 => {
                     let clean: String = value.chars().take(i).collect();
-                    let tail: String = clean.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+                    let tail: String = clean
+                        .chars()
+                        .rev()
+                        .take(4)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
                     format!(" after …{tail}")
                 }
                 _ => String::new(),
@@ -514,7 +610,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn token_pairing(&self, profile: &str, key_id: &str, token: Option<&str>, problems: &mut Vec<Problem>) {
+    fn token_pairing(
+        &self,
+        profile: &str,
+        key_id: &str,
+        token: Option<&str>,
+        problems: &mut Vec<Problem>,
+    ) {
         match (credcheck::key_kind(&credcheck::without_hidden(key_id)), token) {
             (KeyKind::Temporary, None) => problems.push(Problem {
                 code: Code::MissingSessionToken,
@@ -535,9 +637,13 @@ impl Ctx<'_> {
     }
 
     fn profile_expiry(&self, profile: &str, v: &mut ProfileVerdict, problems: &mut Vec<Problem>) {
-        let Some(props) = self.loaded.profiles.profiles.get(profile) else { return };
+        let Some(props) = self.loaded.profiles.profiles.get(profile) else {
+            return;
+        };
         for field in expiry::PROFILE_FIELDS {
-            let Some(raw) = props.get(field) else { continue };
+            let Some(raw) = props.get(field) else {
+                continue;
+            };
             let location = self.loc(profile, field);
             let fix = format!("fetch new credentials for profile {profile}");
             self.expiry_problem(field, raw, location, &fix, v, problems);
@@ -546,13 +652,23 @@ impl Ctx<'_> {
     }
 
     /// One expiry value: unparseable, past, or within the threshold.
-    fn expiry_problem(&self, what: &str, raw: &str, location: Option<String>, fix: &str, v: &mut ProfileVerdict, problems: &mut Vec<Problem>) {
+    fn expiry_problem(
+        &self,
+        what: &str,
+        raw: &str,
+        location: Option<String>,
+        fix: &str,
+        v: &mut ProfileVerdict,
+        problems: &mut Vec<Problem>,
+    ) {
         let Some(at) = expiry::parse(raw) else {
             problems.push(Problem {
                 code: Code::ParseError,
                 severity: Severity::Warning,
                 location,
-                message: format!("{what} is not a timestamp credguard can read (RFC 3339 expected)"),
+                message: format!(
+                    "{what} is not a timestamp credguard can read (RFC 3339 expected)"
+                ),
                 fix: format!("write {what} as 2026-11-22T10:00:00Z"),
             });
             return;
@@ -564,7 +680,11 @@ impl Ctx<'_> {
                 code: Code::Expired,
                 severity: Severity::Error,
                 location,
-                message: format!("credentials expired at {} ({} ago)", expiry::format(at), expiry::human(-left)),
+                message: format!(
+                    "credentials expired at {} ({} ago)",
+                    expiry::format(at),
+                    expiry::human(-left)
+                ),
                 fix: fix.to_string(),
             });
         } else if left <= self.config.expiring_threshold() {
@@ -572,7 +692,11 @@ impl Ctx<'_> {
                 code: Code::Expiring,
                 severity: Severity::Warning,
                 location,
-                message: format!("credentials expire in {} (at {})", expiry::human(left), expiry::format(at)),
+                message: format!(
+                    "credentials expire in {} (at {})",
+                    expiry::human(left),
+                    expiry::format(at)
+                ),
                 fix: fix.to_string(),
             });
         }
@@ -584,7 +708,10 @@ impl Ctx<'_> {
             profile: ENV_PROFILE.into(),
             state: State::Unknown,
             source: SourceKind::Env,
-            key_id: env.key_id.as_deref().map(|k| mask_key_id(&credcheck::without_hidden(k))),
+            key_id: env
+                .key_id
+                .as_deref()
+                .map(|k| mask_key_id(&credcheck::without_hidden(k))),
             identity: None,
             expires_at: None,
             problems: Vec::new(),
@@ -608,7 +735,11 @@ impl Ctx<'_> {
         }
         for (var, field, value) in [
             ("AWS_ACCESS_KEY_ID", Field::KeyId, env.key_id.as_deref()),
-            ("AWS_SECRET_ACCESS_KEY", Field::Secret, env.secret.as_deref()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                Field::Secret,
+                env.secret.as_deref(),
+            ),
             (env.token_var, Field::Token, env.token.as_deref()),
         ] {
             let Some(value) = value else { continue };
@@ -623,8 +754,12 @@ impl Ctx<'_> {
             }
             let clean = credcheck::without_hidden(value);
             let issue = match field {
-                Field::KeyId => credcheck::key_id_problem(&clean).map(|m| (Code::MalformedKeyId, m)),
-                Field::Secret => credcheck::secret_problem(&clean).map(|m| (Code::MalformedSecret, m)),
+                Field::KeyId => {
+                    credcheck::key_id_problem(&clean).map(|m| (Code::MalformedKeyId, m))
+                }
+                Field::Secret => {
+                    credcheck::secret_problem(&clean).map(|m| (Code::MalformedSecret, m))
+                }
                 Field::Token => None,
             };
             if let Some((code, m)) = issue {
@@ -658,7 +793,14 @@ impl Ctx<'_> {
         }
         for var in expiry::ENV_VARS {
             if let Some(raw) = self.world.var(var) {
-                self.expiry_problem(var, raw, Some(format!("env {var}")), "fetch new credentials and export them again", &mut v, &mut problems);
+                self.expiry_problem(
+                    var,
+                    raw,
+                    Some(format!("env {var}")),
+                    "fetch new credentials and export them again",
+                    &mut v,
+                    &mut problems,
+                );
                 break;
             }
         }
@@ -674,7 +816,10 @@ impl Ctx<'_> {
         };
         v.state = offline_state(&problems);
         v.problems = problems;
-        Diagnosis { verdict: v, material }
+        Diagnosis {
+            verdict: v,
+            material,
+        }
     }
 }
 

@@ -88,8 +88,8 @@ pub fn parse_with_sdk(config: &str, credentials: &str) -> Result<Profiles, Strin
         .build();
     let fs = Fs::from_slice(&[]);
     let env = Env::from_slice(&[]);
-    let set = block_on(aws_config::profile::load(&fs, &env, &files, None))
-        .map_err(|e| error_text(&e))?;
+    let set =
+        block_on(aws_config::profile::load(&fs, &env, &files, None)).map_err(|e| error_text(&e))?;
     let config_scan = scan::scan(config);
     let credentials_scan = scan::scan(credentials);
     Ok(convert(&set, &config_scan, &credentials_scan))
@@ -193,10 +193,7 @@ fn read(world: &World, kind: FileKind) -> LoadedFile {
                 });
             } else if file.located.overridden {
                 file.faults.push(FileFault::Unreadable {
-                    reason: format!(
-                        "does not exist, but {} points to it",
-                        kind.env_var()
-                    ),
+                    reason: format!("does not exist, but {} points to it", kind.env_var()),
                 });
             }
             return file;
@@ -271,7 +268,10 @@ fn sdk_parsable(file: &mut LoadedFile) -> String {
             Ok(_) => return text,
             Err(msg) => {
                 let Some(line) = parse_error_line(&msg) else {
-                    file.faults.push(FileFault::Parse { line: 0, message: msg });
+                    file.faults.push(FileFault::Parse {
+                        line: 0,
+                        message: msg,
+                    });
                     return String::new();
                 };
                 let message = msg
@@ -293,5 +293,8 @@ fn sdk_parsable(file: &mut LoadedFile) -> String {
 /// The SDK says "error parsing <path> on line N:\n  <message>".
 fn parse_error_line(msg: &str) -> Option<usize> {
     let rest = msg.split(" on line ").nth(1)?;
-    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }

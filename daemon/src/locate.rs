@@ -145,6 +145,9 @@ mod tests {
             [("AWS_DEFAULT_PROFILE", "b")],
             time::OffsetDateTime::UNIX_EPOCH,
         );
-        assert_eq!(selected_profile(&w), ("b".into(), Selection::AwsDefaultProfile));
+        assert_eq!(
+            selected_profile(&w),
+            ("b".into(), Selection::AwsDefaultProfile)
+        );
     }
 }

@@ -59,7 +59,9 @@ pub fn parse_check_args(args: &[String]) -> Result<CheckArgs, String> {
             "--profile" => {
                 out.profile = Some(it.next().ok_or("--profile needs a profile name")?.clone())
             }
-            s if s.starts_with("--profile=") => out.profile = Some(s["--profile=".len()..].to_string()),
+            s if s.starts_with("--profile=") => {
+                out.profile = Some(s["--profile=".len()..].to_string())
+            }
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
@@ -103,7 +105,9 @@ fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
 fn init_logging() {
     let filter = std::env::var("CREDGUARD_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "warn,aws_runtime=error,aws_config=error,aws_smithy_runtime=error".into());
+        .unwrap_or_else(|_| {
+            "warn,aws_runtime=error,aws_config=error,aws_smithy_runtime=error".into()
+        });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)

@@ -31,7 +31,13 @@ fn state_word(style: &Style, s: State) -> String {
 pub fn report(r: &Report, style: &Style) -> String {
     let mut out = String::new();
     for p in &r.profiles {
-        let _ = write!(out, "{}  {}  ({}", style.paint("1", &p.profile), state_word(style, p.state), p.source.as_str());
+        let _ = write!(
+            out,
+            "{}  {}  ({}",
+            style.paint("1", &p.profile),
+            state_word(style, p.state),
+            p.source.as_str()
+        );
         if let Some(k) = &p.key_id {
             let _ = write!(out, ", key {k}");
         }

@@ -80,7 +80,8 @@ pub fn scan(text: &str) -> Scan {
         }
         let after = &content[eq + 1..];
         let lead = after.len() - after.trim_start_matches(WS).len();
-        let value_col = content[..eq + 1 + lead].chars().count() + 1 + usize::from(idx == 0 && out.bom);
+        let value_col =
+            content[..eq + 1 + lead].chars().count() + 1 + usize::from(idx == 0 && out.bom);
         out.props.push(RawProperty {
             section,
             key,
@@ -156,9 +157,11 @@ impl Scan {
         };
         // In the config file `[profile default]` wins over `[default]`.
         if kind == FileKind::Config && profile == "default" {
-            let prefixed = self.props.iter().rev().find(|p| {
-                matches(p) && self.headers[p.section].kind == HeaderKind::Prefixed
-            });
+            let prefixed = self
+                .props
+                .iter()
+                .rev()
+                .find(|p| matches(p) && self.headers[p.section].kind == HeaderKind::Prefixed);
             if prefixed.is_some() {
                 return prefixed;
             }
@@ -209,7 +212,9 @@ mod tests {
     fn finds_lines_and_columns() {
         let s = scan("# c\n[default]\naws_access_key_id = AKIA\r\n[profile x]\nregion=eu-west-1\n");
         assert_eq!(s.headers.len(), 2);
-        let p = s.find(FileKind::Credentials, "default", "aws_access_key_id").unwrap();
+        let p = s
+            .find(FileKind::Credentials, "default", "aws_access_key_id")
+            .unwrap();
         assert_eq!((p.line, p.value_col), (3, 21));
         let r = s.find(FileKind::Config, "x", "region").unwrap();
         assert_eq!((r.line, r.value_col), (5, 8));

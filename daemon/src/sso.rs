@@ -11,13 +11,29 @@ use time::{Duration, OffsetDateTime};
 #[derive(Debug, PartialEq)]
 pub enum TokenState {
     /// No cache file: never logged in, or logged out.
-    Missing { path: PathBuf },
-    Unreadable { path: PathBuf, reason: String },
-    Valid { path: PathBuf, expires: OffsetDateTime, left: Duration, expiring: bool },
+    Missing {
+        path: PathBuf,
+    },
+    Unreadable {
+        path: PathBuf,
+        reason: String,
+    },
+    Valid {
+        path: PathBuf,
+        expires: OffsetDateTime,
+        left: Duration,
+        expiring: bool,
+    },
     /// The access token expired but a refresh token and a live client registration let the
     /// SDK refresh it without a browser.
-    Refreshable { path: PathBuf, expires: OffsetDateTime },
-    Expired { path: PathBuf, expires: OffsetDateTime },
+    Refreshable {
+        path: PathBuf,
+        expires: OffsetDateTime,
+    },
+    Expired {
+        path: PathBuf,
+        expires: OffsetDateTime,
+    },
 }
 
 /// The cache file for an sso-session name or a legacy start URL.
@@ -26,27 +42,60 @@ pub fn cache_path(world: &World, key: &str) -> Option<PathBuf> {
     locate::aws_dir(world).map(|d| d.join("sso").join("cache").join(format!("{hash}.json")))
 }
 
-pub fn token_state(world: &World, key: &str, now: OffsetDateTime, threshold: Duration) -> TokenState {
+pub fn token_state(
+    world: &World,
+    key: &str,
+    now: OffsetDateTime,
+    threshold: Duration,
+) -> TokenState {
     let Some(path) = cache_path(world, key) else {
-        return TokenState::Missing { path: PathBuf::from("~/.aws/sso/cache") };
+        return TokenState::Missing {
+            path: PathBuf::from("~/.aws/sso/cache"),
+        };
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return TokenState::Missing { path },
-        Err(e) => return TokenState::Unreadable { path, reason: e.to_string() },
+        Err(e) => {
+            return TokenState::Unreadable {
+                path,
+                reason: e.to_string(),
+            };
+        }
     };
     let json: serde_json::Value = match serde_json::from_str(&text) {
         Ok(j) => j,
-        Err(e) => return TokenState::Unreadable { path, reason: format!("not JSON ({e})") },
+        Err(e) => {
+            return TokenState::Unreadable {
+                path,
+                reason: format!("not JSON ({e})"),
+            };
+        }
     };
-    let Some(expires) = json.get("expiresAt").and_then(|v| v.as_str()).and_then(expiry::parse) else {
-        return TokenState::Unreadable { path, reason: "expiresAt is missing or not a timestamp".into() };
+    let Some(expires) = json
+        .get("expiresAt")
+        .and_then(|v| v.as_str())
+        .and_then(expiry::parse)
+    else {
+        return TokenState::Unreadable {
+            path,
+            reason: "expiresAt is missing or not a timestamp".into(),
+        };
     };
     let left = expires - now;
     if left > Duration::ZERO {
-        return TokenState::Valid { path, expires, left, expiring: left <= threshold };
+        return TokenState::Valid {
+            path,
+            expires,
+            left,
+            expiring: left <= threshold,
+        };
     }
-    let has = |k: &str| json.get(k).and_then(|v| v.as_str()).is_some_and(|s| !s.is_empty());
+    let has = |k: &str| {
+        json.get(k)
+            .and_then(|v| v.as_str())
+            .is_some_and(|s| !s.is_empty())
+    };
     let registration_live = json
         .get("registrationExpiresAt")
         .and_then(|v| v.as_str())
@@ -59,14 +108,23 @@ pub fn token_state(world: &World, key: &str, now: OffsetDateTime, threshold: Dur
     }
 }
 
-pub fn problems(state: &TokenState, place: Option<String>, login: &str, v: &mut ProfileVerdict, out: &mut Vec<Problem>) {
+pub fn problems(
+    state: &TokenState,
+    place: Option<String>,
+    login: &str,
+    v: &mut ProfileVerdict,
+    out: &mut Vec<Problem>,
+) {
     let shown = |p: &PathBuf| p.display().to_string();
     match state {
         TokenState::Missing { path } => out.push(Problem {
             code: Code::SsoLoginRequired,
             severity: Severity::Error,
             location: place,
-            message: format!("no SSO token is cached ({} does not exist): not logged in", shown(path)),
+            message: format!(
+                "no SSO token is cached ({} does not exist): not logged in",
+                shown(path)
+            ),
             fix: login.to_string(),
         }),
         TokenState::Unreadable { path, reason } => out.push(Problem {
@@ -76,14 +134,23 @@ pub fn problems(state: &TokenState, place: Option<String>, login: &str, v: &mut 
             message: format!("the SSO token cache cannot be read: {reason}"),
             fix: login.to_string(),
         }),
-        TokenState::Valid { expires, left, expiring, path } => {
+        TokenState::Valid {
+            expires,
+            left,
+            expiring,
+            path,
+        } => {
             v.expires_at = Some(expiry::format(*expires));
             if *expiring {
                 out.push(Problem {
                     code: Code::Expiring,
                     severity: Severity::Warning,
                     location: Some(shown(path)),
-                    message: format!("the SSO session expires in {} (at {})", expiry::human(*left), expiry::format(*expires)),
+                    message: format!(
+                        "the SSO session expires in {} (at {})",
+                        expiry::human(*left),
+                        expiry::format(*expires)
+                    ),
                     fix: login.to_string(),
                 });
             }
@@ -104,7 +171,10 @@ pub fn problems(state: &TokenState, place: Option<String>, login: &str, v: &mut 
                 code: Code::SsoLoginRequired,
                 severity: Severity::Error,
                 location: Some(shown(path)),
-                message: format!("the SSO session expired at {} and cannot be refreshed", expiry::format(*expires)),
+                message: format!(
+                    "the SSO session expired at {} and cannot be refreshed",
+                    expiry::format(*expires)
+                ),
                 fix: login.to_string(),
             });
         }

@@ -28,9 +28,21 @@ pub struct Target {
 
 /// The opt-in regions, where a v1 (global endpoint) session token is rejected.
 const OPT_IN_REGIONS: [&str; 15] = [
-    "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
-    "ap-southeast-5", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1",
-    "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
 ];
 
 /// Region and endpoint for a profile (or the environment), in the SDK's order:
@@ -39,7 +51,12 @@ const OPT_IN_REGIONS: [&str; 15] = [
 /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` or the profile's `ignore_configured_endpoint_urls`.
 pub fn target(world: &World, profiles: &Profiles, profile: Option<&str>) -> Target {
     let props = profile.and_then(|p| profiles.profiles.get(p));
-    let prop = |k: &str| props.and_then(|p| p.get(k)).map(String::as_str).filter(|v| !v.is_empty());
+    let prop = |k: &str| {
+        props
+            .and_then(|p| p.get(k))
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
     let region = world
         .var("AWS_REGION")
         .or_else(|| world.var("AWS_DEFAULT_REGION"))
@@ -67,9 +84,16 @@ pub fn target(world: &World, profiles: &Profiles, profile: Option<&str>) -> Targ
 pub enum Outcome {
     Valid(Identity),
     /// STS rejected the credentials: a definite answer.
-    Rejected { code: Code, aws_code: String, message: String },
+    Rejected {
+        code: Code,
+        aws_code: String,
+        message: String,
+    },
     /// No definite answer: network, throttling, endpoint trouble. Never `invalid`.
-    Unknown { code: Code, message: String },
+    Unknown {
+        code: Code,
+        message: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -133,7 +157,11 @@ impl Intercept for DateInterceptor {
 /// One GetCallerIdentity, classified; SignatureDoesNotMatch is confirmed by a second call.
 pub async fn validate(m: &Material, target: &Target, settings: &Settings) -> Answer {
     let first = call(m, target, settings).await;
-    if let Outcome::Rejected { code: Code::BadSecret, .. } = first.outcome {
+    if let Outcome::Rejected {
+        code: Code::BadSecret,
+        ..
+    } = first.outcome
+    {
         tokio::time::sleep(settings.confirm_delay).await;
         return call(m, target, settings).await;
     }
@@ -166,12 +194,17 @@ async fn call(m: &Material, target: &Target, settings: &Settings) -> Answer {
     }
     let client = aws_sdk_sts::Client::from_conf(b.build());
     let result = client.get_caller_identity().send().await;
-    let skew_seconds = capture.0.date.lock().ok().and_then(|g| *g).map(|(local, remote)| {
-        match local.duration_since(remote) {
-            Ok(d) => d.as_secs_f64(),
-            Err(e) => -e.duration().as_secs_f64(),
-        }
-    });
+    let skew_seconds =
+        capture
+            .0
+            .date
+            .lock()
+            .ok()
+            .and_then(|g| *g)
+            .map(|(local, remote)| match local.duration_since(remote) {
+                Ok(d) => d.as_secs_f64(),
+                Err(e) => -e.duration().as_secs_f64(),
+            });
     let outcome = match result {
         Ok(out) => Outcome::Valid(Identity {
             account: out.account().unwrap_or_default().to_string(),
@@ -179,7 +212,10 @@ async fn call(m: &Material, target: &Target, settings: &Settings) -> Answer {
         }),
         Err(e) => classify_error(&e, m, target),
     };
-    Answer { outcome, skew_seconds }
+    Answer {
+        outcome,
+        skew_seconds,
+    }
 }
 
 /// `<Code>X</Code>` from an error body: moto and other STS-compatible servers wrap errors as
@@ -224,7 +260,10 @@ fn classify_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 's
             let raw = r.raw();
             Outcome::Unknown {
                 code: Code::EndpointError,
-                message: format!("STS answered HTTP {} with a body that is not an STS answer", raw.status().as_u16()),
+                message: format!(
+                    "STS answered HTTP {} with a body that is not an STS answer",
+                    raw.status().as_u16()
+                ),
             }
         }
         SdkError::ServiceError(s) => {
@@ -253,7 +292,13 @@ fn classify_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 's
 }
 
 /// Service answers: the code decides; the status only when the code says nothing.
-pub fn classify(status: u16, aws_code: &str, message: &str, m: &Material, target: &Target) -> Outcome {
+pub fn classify(
+    status: u16,
+    aws_code: &str,
+    message: &str,
+    m: &Material,
+    target: &Target,
+) -> Outcome {
     let temporary = m.key_id.starts_with("ASIA");
     let rejected = |code: Code| Outcome::Rejected {
         code,
@@ -264,22 +309,35 @@ pub fn classify(status: u16, aws_code: &str, message: &str, m: &Material, target
         "InvalidClientTokenId" if temporary && OPT_IN_REGIONS.contains(&target.region.as_str()) => {
             rejected(Code::RegionNotEnabled)
         }
-        "InvalidClientTokenId" if temporary || m.token.is_some() => rejected(Code::InvalidSessionToken),
+        "InvalidClientTokenId" if temporary || m.token.is_some() => {
+            rejected(Code::InvalidSessionToken)
+        }
         "InvalidClientTokenId" => rejected(Code::UnknownKey),
-        "SignatureDoesNotMatch" if message.contains("expired") || message.contains("Signature not yet current") => {
+        "SignatureDoesNotMatch"
+            if message.contains("expired") || message.contains("Signature not yet current") =>
+        {
             rejected(Code::ClockSkew)
         }
         "SignatureDoesNotMatch" => rejected(Code::BadSecret),
         "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => rejected(Code::ExpiredToken),
         "InvalidSignatureException" => rejected(Code::ClockSkew),
         "RegionDisabledException" => rejected(Code::RegionNotEnabled),
-        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => {
-            Outcome::Unknown { code: Code::Throttled, message: format!("STS throttled the call ({aws_code})") }
-        }
-        _ if status == 429 => Outcome::Unknown { code: Code::Throttled, message: "STS throttled the call (HTTP 429)".into() },
+        "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException" => Outcome::Unknown {
+            code: Code::Throttled,
+            message: format!("STS throttled the call ({aws_code})"),
+        },
+        _ if status == 429 => Outcome::Unknown {
+            code: Code::Throttled,
+            message: "STS throttled the call (HTTP 429)".into(),
+        },
         _ => Outcome::Unknown {
             code: Code::EndpointError,
-            message: format!("STS answered HTTP {status} {aws_code} {message}").trim_end().to_string(),
+            message: format!("STS answered HTTP {status} {aws_code} {message}")
+                .trim_end()
+                .to_string(),
         },
     }
 }
@@ -299,14 +357,21 @@ fn chain_text(e: &dyn std::error::Error) -> String {
 }
 
 /// The problem a rejection or an unknown answer becomes, with the fix.
-pub fn problem_for(outcome: &Outcome, profile: Option<&str>) -> Option<(Code, Severity, String, String)> {
+pub fn problem_for(
+    outcome: &Outcome,
+    profile: Option<&str>,
+) -> Option<(Code, Severity, String, String)> {
     let configure = match profile {
         Some(p) => format!("aws configure --profile {p}"),
         None => "export AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY again".into(),
     };
     match outcome {
         Outcome::Valid(_) => None,
-        Outcome::Rejected { code, aws_code, message } => {
+        Outcome::Rejected {
+            code,
+            aws_code,
+            message,
+        } => {
             let (what, fix) = match code {
                 Code::UnknownKey => (
                     "STS does not know this access key id: deleted, deactivated, mistyped, or from another partition",
@@ -334,13 +399,19 @@ pub fn problem_for(outcome: &Outcome, profile: Option<&str>) -> Option<(Code, Se
                 ),
                 _ => ("STS rejected the credentials", configure.clone()),
             };
-            Some((*code, Severity::Error, format!("{what} ({aws_code}: {message})"), fix))
+            Some((
+                *code,
+                Severity::Error,
+                format!("{what} ({aws_code}: {message})"),
+                fix,
+            ))
         }
         Outcome::Unknown { code, message } => Some((
             *code,
             Severity::Info,
             format!("could not validate: {message}"),
-            "credguard retries with backoff; check the network or the endpoint if this persists".into(),
+            "credguard retries with backoff; check the network or the endpoint if this persists"
+                .into(),
         )),
     }
 }
@@ -350,33 +421,74 @@ mod tests {
     use super::*;
 
     fn m(key: &str, token: bool) -> Material {
-        Material { key_id: key.into(), secret: "s".into(), token: token.then(|| "t".into()), profile: None }
+        Material {
+            key_id: key.into(),
+            secret: "s".into(),
+            token: token.then(|| "t".into()),
+            profile: None,
+        }
     }
     fn t(region: &str) -> Target {
-        Target { region: region.into(), endpoint: None }
+        Target {
+            region: region.into(),
+            endpoint: None,
+        }
     }
 
     #[test]
     fn codes_from_moto_shaped_bodies() {
         let body = b"<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors></ErrorResponse>";
-        assert_eq!(code_from_body(body).as_deref(), Some("InvalidClientTokenId"));
+        assert_eq!(
+            code_from_body(body).as_deref(),
+            Some("InvalidClientTokenId")
+        );
         assert_eq!(code_from_body(b"garbage"), None);
     }
 
     #[test]
     fn classification() {
-        let c = |status, code, key, token, region| match classify(status, code, "", &m(key, token), &t(region)) {
+        let c = |status, code, key, token, region| match classify(
+            status,
+            code,
+            "",
+            &m(key, token),
+            &t(region),
+        ) {
             Outcome::Rejected { code, .. } | Outcome::Unknown { code, .. } => code,
             Outcome::Valid(_) => Code::NotValidated,
         };
-        assert_eq!(c(403, "InvalidClientTokenId", "AKIAX", false, "us-east-1"), Code::UnknownKey);
-        assert_eq!(c(403, "InvalidClientTokenId", "ASIAX", true, "us-east-1"), Code::InvalidSessionToken);
-        assert_eq!(c(403, "InvalidClientTokenId", "ASIAX", true, "af-south-1"), Code::RegionNotEnabled);
-        assert_eq!(c(403, "SignatureDoesNotMatch", "AKIAX", false, "us-east-1"), Code::BadSecret);
-        assert_eq!(c(403, "ExpiredToken", "ASIAX", true, "us-east-1"), Code::ExpiredToken);
-        assert_eq!(c(400, "Throttling", "AKIAX", false, "us-east-1"), Code::Throttled);
+        assert_eq!(
+            c(403, "InvalidClientTokenId", "AKIAX", false, "us-east-1"),
+            Code::UnknownKey
+        );
+        assert_eq!(
+            c(403, "InvalidClientTokenId", "ASIAX", true, "us-east-1"),
+            Code::InvalidSessionToken
+        );
+        assert_eq!(
+            c(403, "InvalidClientTokenId", "ASIAX", true, "af-south-1"),
+            Code::RegionNotEnabled
+        );
+        assert_eq!(
+            c(403, "SignatureDoesNotMatch", "AKIAX", false, "us-east-1"),
+            Code::BadSecret
+        );
+        assert_eq!(
+            c(403, "ExpiredToken", "ASIAX", true, "us-east-1"),
+            Code::ExpiredToken
+        );
+        assert_eq!(
+            c(400, "Throttling", "AKIAX", false, "us-east-1"),
+            Code::Throttled
+        );
         assert_eq!(c(429, "", "AKIAX", false, "us-east-1"), Code::Throttled);
-        assert_eq!(c(503, "ServiceUnavailable", "AKIAX", false, "us-east-1"), Code::EndpointError);
-        assert!(matches!(classify(500, "", "", &m("AKIAX", false), &t("us-east-1")), Outcome::Unknown { .. }));
+        assert_eq!(
+            c(503, "ServiceUnavailable", "AKIAX", false, "us-east-1"),
+            Code::EndpointError
+        );
+        assert!(matches!(
+            classify(500, "", "", &m("AKIAX", false), &t("us-east-1")),
+            Outcome::Unknown { .. }
+        ));
     }
 }

@@ -77,7 +77,13 @@ impl Validator {
                 let _permit = sem.acquire_owned().await;
                 calls.fetch_add(1, Ordering::Relaxed);
                 let answer = sts::validate(&m, &t, &settings).await;
-                if matches!(answer.outcome, Outcome::Rejected { code: Code::BadSecret, .. }) {
+                if matches!(
+                    answer.outcome,
+                    Outcome::Rejected {
+                        code: Code::BadSecret,
+                        ..
+                    }
+                ) {
                     calls.fetch_add(1, Ordering::Relaxed);
                 }
                 (fp, scrub(answer, &m))
@@ -110,7 +116,9 @@ impl Validator {
             );
         }
         for (d, fp) in diags.iter_mut().zip(fps) {
-            let Some(entry) = fp.and_then(|fp| cache.entries.get(&fp)) else { continue };
+            let Some(entry) = fp.and_then(|fp| cache.entries.get(&fp)) else {
+                continue;
+            };
             if let Some(s) = entry.skew_seconds {
                 if newest_skew.is_none_or(|(t, _)| entry.checked_at > t) {
                     newest_skew = Some((entry.checked_at, s));
@@ -126,7 +134,9 @@ impl Validator {
 pub fn apply(d: &mut Diagnosis, entry: &Entry) {
     let v = &mut d.verdict;
     let profile = d.material.as_ref().and_then(|m| m.profile.clone());
-    if let Some((code, severity, message, fix)) = sts::problem_for(&entry.outcome, profile.as_deref()) {
+    if let Some((code, severity, message, fix)) =
+        sts::problem_for(&entry.outcome, profile.as_deref())
+    {
         v.problems.push(Problem {
             code,
             severity,
@@ -161,10 +171,14 @@ pub fn apply(d: &mut Diagnosis, entry: &Entry) {
 /// key material, and keep messages short.
 fn scrub(mut a: Answer, m: &Material) -> Answer {
     let clean = |s: &mut String| {
-        for secret in [Some(m.secret.as_str()), m.token.as_deref(), Some(m.key_id.as_str())]
-            .into_iter()
-            .flatten()
-            .filter(|s| s.len() >= 8)
+        for secret in [
+            Some(m.secret.as_str()),
+            m.token.as_deref(),
+            Some(m.key_id.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| s.len() >= 8)
         {
             *s = s.replace(secret, "<redacted>");
         }
@@ -173,7 +187,9 @@ fn scrub(mut a: Answer, m: &Material) -> Answer {
         }
     };
     match &mut a.outcome {
-        Outcome::Rejected { message, aws_code, .. } => {
+        Outcome::Rejected {
+            message, aws_code, ..
+        } => {
             clean(message);
             clean(aws_code);
         }

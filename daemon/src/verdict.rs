@@ -209,10 +209,12 @@ pub fn state_of(problems: &[Problem], accepted: bool) -> State {
         .filter(|p| p.severity == Severity::Error)
         .collect();
     if !errors.is_empty() {
-        if errors
-            .iter()
-            .all(|p| matches!(p.code, Code::Expired | Code::SsoLoginRequired | Code::ExpiredToken))
-        {
+        if errors.iter().all(|p| {
+            matches!(
+                p.code,
+                Code::Expired | Code::SsoLoginRequired | Code::ExpiredToken
+            )
+        }) {
             return State::Expired;
         }
         return State::Invalid;

@@ -13,7 +13,11 @@ fn home(credentials: &str, config: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join(".aws/credentials"), credentials).unwrap();
     std::fs::write(dir.path().join(".aws/config"), config).unwrap();
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir.path().join(".aws/credentials"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(
+        dir.path().join(".aws/credentials"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
     dir
 }
 
@@ -43,7 +47,8 @@ fn check_json_on_a_mix_of_broken_profiles() {
          [temp]\naws_access_key_id = ASIAQ3EGCLIUNIQUE001\naws_secret_access_key = {SECRET}\n\
          [profile misplaced]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"
     );
-    let config = "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n";
+    let config =
+        "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n";
     let h = home(&credentials, config);
     let (code, out, err) = run(h.path(), &["check", "--json", "--offline"], &[]);
     assert_eq!(code, 1, "some invalid → exit 1\n{out}\n{err}");
@@ -55,9 +60,21 @@ fn check_json_on_a_mix_of_broken_profiles() {
     assert!(v["checked_at"].as_str().unwrap().ends_with('Z'));
     assert!(v["clock_skew_seconds"].is_null());
     let profiles = v["profiles"].as_array().unwrap();
-    let get = |n: &str| profiles.iter().find(|p| p["profile"] == n).unwrap_or_else(|| panic!("{n} missing: {out}"));
+    let get = |n: &str| {
+        profiles
+            .iter()
+            .find(|p| p["profile"] == n)
+            .unwrap_or_else(|| panic!("{n} missing: {out}"))
+    };
     let d = get("default");
-    assert_eq!((d["state"].as_str(), d["source"].as_str(), d["key_id"].as_str()), (Some("unknown"), Some("static"), Some("AKIA…E001")));
+    assert_eq!(
+        (
+            d["state"].as_str(),
+            d["source"].as_str(),
+            d["key_id"].as_str()
+        ),
+        (Some("unknown"), Some("static"), Some("AKIA…E001"))
+    );
     assert_eq!(d["problems"][0]["code"], "not-validated");
     assert!(d["identity"].is_null() && d["expires_at"].is_null());
     let n = get("nbsp");
@@ -65,8 +82,16 @@ fn check_json_on_a_mix_of_broken_profiles() {
     assert_eq!(n["problems"][0]["code"], "hidden-character");
     assert_eq!(n["problems"][0]["severity"], "error");
     assert_eq!(n["problems"][0]["location"], "~/.aws/credentials:5:41");
-    assert_eq!(n["problems"][0]["message"], "aws_access_key_id ends with U+00A0 NO-BREAK SPACE");
-    assert!(n["problems"][0]["fix"].as_str().unwrap().contains("after …E001 on line 5"));
+    assert_eq!(
+        n["problems"][0]["message"],
+        "aws_access_key_id ends with U+00A0 NO-BREAK SPACE"
+    );
+    assert!(
+        n["problems"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("after …E001 on line 5")
+    );
     assert_eq!(get("temp")["problems"][0]["code"], "missing-session-token");
     assert_eq!(get("misplaced")["problems"][0]["code"], "misnamed-section");
     assert_eq!(get("role")["source"], "assume-role");
@@ -74,14 +99,23 @@ fn check_json_on_a_mix_of_broken_profiles() {
     // one profile, human output, no colour when not a terminal
     let (code, out, _) = run(h.path(), &["check", "--offline", "--profile", "nbsp"], &[]);
     assert_eq!(code, 1);
-    assert!(out.starts_with("nbsp  invalid  (static, key AKIA…E001)"), "{out}");
-    assert!(out.contains("error[hidden-character] ~/.aws/credentials:5:41"), "{out}");
+    assert!(
+        out.starts_with("nbsp  invalid  (static, key AKIA…E001)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error[hidden-character] ~/.aws/credentials:5:41"),
+        "{out}"
+    );
     assert!(!out.contains('\x1b'));
 }
 
 #[test]
 fn exit_codes_and_usage() {
-    let h = home(&format!("[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"), "");
+    let h = home(
+        &format!("[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"),
+        "",
+    );
     // valid offline but not validated → unknown → 3
     let (code, _, _) = run(h.path(), &["check", "--offline"], &[]);
     assert_eq!(code, 3);
@@ -90,18 +124,36 @@ fn exit_codes_and_usage() {
     assert!(err.contains("unknown argument --bogus"), "{err}");
     // a broken config.toml is a clear error with its line
     std::fs::create_dir_all(h.path().join("config/credguard")).unwrap();
-    std::fs::write(h.path().join("config/credguard/config.toml"), "\nexpiring_minutes = \"soon\"\n").unwrap();
+    std::fs::write(
+        h.path().join("config/credguard/config.toml"),
+        "\nexpiring_minutes = \"soon\"\n",
+    )
+    .unwrap();
     let (code, _, err) = run(h.path(), &["check"], &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("config.toml") && err.contains("line 2"), "{err}");
+    assert!(
+        err.contains("config.toml") && err.contains("line 2"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_network_fault_is_unknown_exit_3() {
-    let h = home(&format!("[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"), "");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let h = home(
+        &format!("[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"),
+        "",
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}");
-    let (code, out, err) = run(h.path(), &["check", "--json"], &[("AWS_ENDPOINT_URL_STS", &url)]);
+    let (code, out, err) = run(
+        h.path(),
+        &["check", "--json"],
+        &[("AWS_ENDPOINT_URL_STS", &url)],
+    );
     assert_eq!(code, 3, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["profiles"][0]["state"], "unknown");

@@ -19,7 +19,10 @@ fn load(name: &str) -> Option<Value> {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("conformance data missing at {}: {e}", path.display());
             }
-            eprintln!("SKIP: {} not found ({e}); run beside ../shared", path.display());
+            eprintln!(
+                "SKIP: {} not found ({e}); run beside ../shared",
+                path.display()
+            );
             None
         }
     }
@@ -34,7 +37,9 @@ fn tests(v: &Value) -> Vec<Value> {
 
 #[test]
 fn file_locations() {
-    let Some(data) = load("file-location-tests.json") else { return };
+    let Some(data) = load("file-location-tests.json") else {
+        return;
+    };
     let mut ran = 0;
     for case in tests(&data) {
         let platform = case["platform"].as_str().unwrap();
@@ -85,14 +90,22 @@ fn sections(v: Option<&Value>) -> BTreeMap<String, Properties> {
 
 #[test]
 fn profile_parser() {
-    let Some(data) = load("profile-parser-tests.json") else { return };
+    let Some(data) = load("profile-parser-tests.json") else {
+        return;
+    };
     let cases = tests(&data);
     assert_eq!(cases.len(), 65);
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let input = &case["input"];
-        let config = input.get("configFile").and_then(Value::as_str).unwrap_or("");
-        let credentials = input.get("credentialsFile").and_then(Value::as_str).unwrap_or("");
+        let config = input
+            .get("configFile")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let credentials = input
+            .get("credentialsFile")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let got = files::parse_with_sdk(config, credentials);
         let output = &case["output"];
         if let Some(err) = output.get("errorContaining").and_then(Value::as_str) {
@@ -121,7 +134,13 @@ fn shape(chain: &chain::Chain) -> Vec<Value> {
     };
     let mut m = serde_json::Map::new();
     match &chain.base {
-        Base::AccessKey { key_id, secret, token, account_id, .. } => {
+        Base::AccessKey {
+            key_id,
+            secret,
+            token,
+            account_id,
+            ..
+        } => {
             m.insert("access_key_id".into(), key_id.clone().into());
             m.insert("secret_access_key".into(), secret.clone().into());
             m.insert("session_token".into(), opt(token));
@@ -129,13 +148,25 @@ fn shape(chain: &chain::Chain) -> Vec<Value> {
             out.push(serde_json::json!({ "AccessKey": strip(m) }));
         }
         Base::NamedSource { name, .. } => out.push(serde_json::json!({ "NamedSource": name })),
-        Base::WebIdentity { role_arn, token_file, session_name, .. } => {
+        Base::WebIdentity {
+            role_arn,
+            token_file,
+            session_name,
+            ..
+        } => {
             m.insert("role_arn".into(), role_arn.clone().into());
             m.insert("web_identity_token_file".into(), token_file.clone().into());
             m.insert("role_session_name".into(), opt(session_name));
             out.push(serde_json::json!({ "WebIdentityToken": strip(m) }));
         }
-        Base::Sso { session_name, region, start_url, account_id, role_name, .. } => {
+        Base::Sso {
+            session_name,
+            region,
+            start_url,
+            account_id,
+            role_name,
+            ..
+        } => {
             m.insert("sso_session".into(), opt(session_name));
             m.insert("sso_region".into(), region.clone().into());
             m.insert("sso_start_url".into(), start_url.clone().into());
@@ -143,8 +174,12 @@ fn shape(chain: &chain::Chain) -> Vec<Value> {
             m.insert("sso_role_name".into(), opt(role_name));
             out.push(serde_json::json!({ "Sso": strip(m) }));
         }
-        Base::Process { command, .. } => out.push(serde_json::json!({ "CredentialProcess": command })),
-        Base::Login { session_arn, .. } => out.push(serde_json::json!({ "LoginSession": session_arn })),
+        Base::Process { command, .. } => {
+            out.push(serde_json::json!({ "CredentialProcess": command }))
+        }
+        Base::Login { session_arn, .. } => {
+            out.push(serde_json::json!({ "LoginSession": session_arn }))
+        }
     }
     for r in &chain.roles {
         let mut m = serde_json::Map::new();
@@ -158,7 +193,9 @@ fn shape(chain: &chain::Chain) -> Vec<Value> {
 
 #[test]
 fn assume_role_chains() {
-    let Some(data) = load("assume-role-tests.json") else { return };
+    let Some(data) = load("assume-role-tests.json") else {
+        return;
+    };
     let cases = tests(&data);
     assert_eq!(cases.len(), 28);
     for case in cases {
@@ -172,7 +209,11 @@ fn assume_role_chains() {
         let output = &case["output"];
         if let Some(err) = output.get("Error").and_then(Value::as_str) {
             let e = got.expect_err(name);
-            assert!(e.message.contains(err), "{name}: `{}` lacks `{err}`", e.message);
+            assert!(
+                e.message.contains(err),
+                "{name}: `{}` lacks `{err}`",
+                e.message
+            );
         } else {
             let got = got.unwrap_or_else(|e| panic!("{name}: {e:?}"));
             assert_eq!(Value::Array(shape(&got)), output["ProfileChain"], "{name}");

@@ -7,8 +7,8 @@ use credguard::cache::Cache;
 use credguard::config::Config;
 use credguard::diagnose::{Diagnosis, Material};
 use credguard::files::Profiles;
-use credguard::verdict::{Code, ProfileVerdict, Severity, SourceKind, State};
 use credguard::validate::Validator;
+use credguard::verdict::{Code, ProfileVerdict, Severity, SourceKind, State};
 use credguard::world::World;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -18,8 +18,14 @@ use std::time::Duration;
 
 #[derive(Clone)]
 enum Reply {
-    Ok { skew_secs: i64 },
-    Error { status: u16, code: &'static str, message: &'static str },
+    Ok {
+        skew_secs: i64,
+    },
+    Error {
+        status: u16,
+        code: &'static str,
+        message: &'static str,
+    },
     Hang,
     Close,
     Garbage,
@@ -77,20 +83,40 @@ fn serve(mut conn: TcpStream, hits: &AtomicUsize, replies: &Mutex<Vec<Reply>>) {
         hits.fetch_add(1, Ordering::SeqCst);
         let reply = {
             let mut r = replies.lock().unwrap();
-            if r.len() > 1 { r.remove(0) } else { r[0].clone() }
+            if r.len() > 1 {
+                r.remove(0)
+            } else {
+                r[0].clone()
+            }
         };
         let date = |skew: i64| {
             let t = time::OffsetDateTime::now_utc() - time::Duration::seconds(skew);
-            t.format(&time::format_description::well_known::Rfc2822).unwrap().replace("+0000", "GMT")
+            t.format(&time::format_description::well_known::Rfc2822)
+                .unwrap()
+                .replace("+0000", "GMT")
         };
         let resp = match reply {
             Reply::Ok { skew_secs } => {
                 let body = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/fake</Arn><UserId>AIDAFAKE</UserId><Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
-                format!("HTTP/1.1 200 OK\r\nDate: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}", date(skew_secs), body.len())
+                format!(
+                    "HTTP/1.1 200 OK\r\nDate: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+                    date(skew_secs),
+                    body.len()
+                )
             }
-            Reply::Error { status, code, message } => {
-                let body = format!("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>");
-                format!("HTTP/1.1 {status} X\r\nDate: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}", date(0), body.len())
+            Reply::Error {
+                status,
+                code,
+                message,
+            } => {
+                let body = format!(
+                    "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+                );
+                format!(
+                    "HTTP/1.1 {status} X\r\nDate: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+                    date(0),
+                    body.len()
+                )
             }
             Reply::Garbage => "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnot xml!!".to_string(),
             Reply::Hang => {
@@ -120,17 +146,35 @@ fn diag(key: &str, token: Option<&str>) -> Diagnosis {
             expires_at: None,
             problems: vec![],
         },
-        material: Some(Material { key_id: key.into(), secret: SECRET.into(), token: token.map(str::to_string), profile: None }),
+        material: Some(Material {
+            key_id: key.into(),
+            secret: SECRET.into(),
+            token: token.map(str::to_string),
+            profile: None,
+        }),
     }
 }
 
 fn validator(call_timeout_ms: u64) -> Validator {
-    let config = Config { call_timeout_ms, connect_timeout_ms: 1000, confirm_delay_ms: 200, ..Config::default() };
+    let config = Config {
+        call_timeout_ms,
+        connect_timeout_ms: 1000,
+        confirm_delay_ms: 200,
+        ..Config::default()
+    };
     Validator::from_config(&config)
 }
 
-async fn check(fake_url: &str, d: &mut [Diagnosis], cache: &mut Cache, v: &Validator) -> Option<f64> {
-    let world = World::new([("AWS_ENDPOINT_URL_STS", fake_url)], time::OffsetDateTime::now_utc());
+async fn check(
+    fake_url: &str,
+    d: &mut [Diagnosis],
+    cache: &mut Cache,
+    v: &Validator,
+) -> Option<f64> {
+    let world = World::new(
+        [("AWS_ENDPOINT_URL_STS", fake_url)],
+        time::OffsetDateTime::now_utc(),
+    );
     v.run(&world, &Profiles::default(), d, cache, false).await
 }
 
@@ -149,17 +193,28 @@ async fn ok_then_cached_with_zero_calls() {
     assert_eq!(fake.hits.load(Ordering::SeqCst), 1);
     for x in &d {
         assert_eq!(x.verdict.state, State::Ok);
-        assert_eq!(x.verdict.identity.as_ref().unwrap().arn, "arn:aws:iam::111122223333:user/fake");
+        assert_eq!(
+            x.verdict.identity.as_ref().unwrap().arn,
+            "arn:aws:iam::111122223333:user/fake"
+        );
     }
     let mut again = vec![diag(KEY, None)];
     check(&fake.url, &mut again, &mut cache, &v).await;
-    assert_eq!(fake.hits.load(Ordering::SeqCst), 1, "a fresh verdict must cost no call");
+    assert_eq!(
+        fake.hits.load(Ordering::SeqCst),
+        1,
+        "a fresh verdict must cost no call"
+    );
     assert_eq!(again[0].verdict.state, State::Ok);
 }
 
 #[tokio::test]
 async fn expired_token_is_expired() {
-    let fake = FakeSts::start(vec![Reply::Error { status: 403, code: "ExpiredToken", message: "The security token included in the request is expired" }]);
+    let fake = FakeSts::start(vec![Reply::Error {
+        status: 403,
+        code: "ExpiredToken",
+        message: "The security token included in the request is expired",
+    }]);
     let mut d = vec![diag(TEMP, Some("tok"))];
     check(&fake.url, &mut d, &mut Cache::ephemeral(), &validator(5000)).await;
     assert_eq!(d[0].verdict.state, State::Expired);
@@ -170,9 +225,16 @@ async fn expired_token_is_expired() {
 async fn clock_skew_is_reported_from_the_date_header() {
     let fake = FakeSts::start(vec![Reply::Ok { skew_secs: 20 * 60 }]);
     let mut d = vec![diag(KEY, None)];
-    let skew = check(&fake.url, &mut d, &mut Cache::ephemeral(), &validator(5000)).await.unwrap();
+    let skew = check(&fake.url, &mut d, &mut Cache::ephemeral(), &validator(5000))
+        .await
+        .unwrap();
     assert!((skew - 1200.0).abs() < 5.0, "skew {skew}");
-    let p = d[0].verdict.problems.iter().find(|p| p.code == Code::ClockSkew).unwrap();
+    let p = d[0]
+        .verdict
+        .problems
+        .iter()
+        .find(|p| p.code == Code::ClockSkew)
+        .unwrap();
     assert_eq!(p.severity, Severity::Error);
     assert!(p.message.contains("ahead of"), "{}", p.message);
     assert!(p.fix.contains("timedatectl"));
@@ -180,16 +242,45 @@ async fn clock_skew_is_reported_from_the_date_header() {
     let fake = FakeSts::start(vec![Reply::Ok { skew_secs: -90 }]);
     let mut d = vec![diag(KEY, None)];
     check(&fake.url, &mut d, &mut Cache::ephemeral(), &validator(5000)).await;
-    let p = d[0].verdict.problems.iter().find(|p| p.code == Code::ClockSkew).unwrap();
-    assert_eq!((p.severity, d[0].verdict.state), (Severity::Warning, State::Ok));
+    let p = d[0]
+        .verdict
+        .problems
+        .iter()
+        .find(|p| p.code == Code::ClockSkew)
+        .unwrap();
+    assert_eq!(
+        (p.severity, d[0].verdict.state),
+        (Severity::Warning, State::Ok)
+    );
 }
 
 #[tokio::test]
 async fn network_faults_are_unknown_never_invalid() {
     let cases: Vec<(Vec<Reply>, Code)> = vec![
-        (vec![Reply::Error { status: 400, code: "Throttling", message: "Rate exceeded" }], Code::Throttled),
-        (vec![Reply::Error { status: 500, code: "InternalFailure", message: "oops" }], Code::EndpointError),
-        (vec![Reply::Error { status: 503, code: "ServiceUnavailable", message: "later" }], Code::EndpointError),
+        (
+            vec![Reply::Error {
+                status: 400,
+                code: "Throttling",
+                message: "Rate exceeded",
+            }],
+            Code::Throttled,
+        ),
+        (
+            vec![Reply::Error {
+                status: 500,
+                code: "InternalFailure",
+                message: "oops",
+            }],
+            Code::EndpointError,
+        ),
+        (
+            vec![Reply::Error {
+                status: 503,
+                code: "ServiceUnavailable",
+                message: "later",
+            }],
+            Code::EndpointError,
+        ),
         (vec![Reply::Garbage], Code::EndpointError),
         (vec![Reply::Close], Code::Network),
         (vec![Reply::Hang], Code::Network),
@@ -198,20 +289,44 @@ async fn network_faults_are_unknown_never_invalid() {
         let fake = FakeSts::start(replies);
         let mut d = vec![diag(KEY, None)];
         check(&fake.url, &mut d, &mut Cache::ephemeral(), &validator(1500)).await;
-        assert_eq!(d[0].verdict.state, State::Unknown, "{want:?}: {:#?}", d[0].verdict);
+        assert_eq!(
+            d[0].verdict.state,
+            State::Unknown,
+            "{want:?}: {:#?}",
+            d[0].verdict
+        );
         assert_eq!(codes(&d[0]), vec![want]);
         assert_eq!(d[0].verdict.problems[0].severity, Severity::Info);
     }
     // connection refused: a port nobody listens on
-    let port = { TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port() };
+    let port = {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
     let mut d = vec![diag(KEY, None)];
-    check(&format!("http://127.0.0.1:{port}"), &mut d, &mut Cache::ephemeral(), &validator(1500)).await;
-    assert_eq!((d[0].verdict.state, codes(&d[0])), (State::Unknown, vec![Code::Network]));
+    check(
+        &format!("http://127.0.0.1:{port}"),
+        &mut d,
+        &mut Cache::ephemeral(),
+        &validator(1500),
+    )
+    .await;
+    assert_eq!(
+        (d[0].verdict.state, codes(&d[0])),
+        (State::Unknown, vec![Code::Network])
+    );
 }
 
 #[tokio::test]
 async fn unknown_backs_off_and_bad_secret_needs_confirmation() {
-    let fake = FakeSts::start(vec![Reply::Error { status: 503, code: "ServiceUnavailable", message: "x" }]);
+    let fake = FakeSts::start(vec![Reply::Error {
+        status: 503,
+        code: "ServiceUnavailable",
+        message: "x",
+    }]);
     let mut cache = Cache::ephemeral();
     let v = validator(1500);
     check(&fake.url, &mut vec![diag(KEY, None)], &mut cache, &v).await;
@@ -224,7 +339,11 @@ async fn unknown_backs_off_and_bad_secret_needs_confirmation() {
 
     // SignatureDoesNotMatch then OK: the second attempt wins, the key is fine
     let fake = FakeSts::start(vec![
-        Reply::Error { status: 403, code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match" },
+        Reply::Error {
+            status: 403,
+            code: "SignatureDoesNotMatch",
+            message: "The request signature we calculated does not match",
+        },
         Reply::Ok { skew_secs: 0 },
     ]);
     let mut d = vec![diag(KEY, None)];
@@ -232,17 +351,27 @@ async fn unknown_backs_off_and_bad_secret_needs_confirmation() {
     assert_eq!(d[0].verdict.state, State::Ok);
     assert_eq!(fake.hits.load(Ordering::SeqCst), 2);
     // twice: bad secret
-    let fake = FakeSts::start(vec![Reply::Error { status: 403, code: "SignatureDoesNotMatch", message: "does not match" }]);
+    let fake = FakeSts::start(vec![Reply::Error {
+        status: 403,
+        code: "SignatureDoesNotMatch",
+        message: "does not match",
+    }]);
     let mut d = vec![diag(KEY, None)];
     check(&fake.url, &mut d, &mut Cache::ephemeral(), &v).await;
-    assert_eq!((d[0].verdict.state, codes(&d[0])), (State::Invalid, vec![Code::BadSecret]));
+    assert_eq!(
+        (d[0].verdict.state, codes(&d[0])),
+        (State::Invalid, vec![Code::BadSecret])
+    );
     assert_eq!(fake.hits.load(Ordering::SeqCst), 2);
 }
 
 #[test]
 fn cache_survives_restart_and_corruption_is_discarded() {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let fake = FakeSts::start(vec![Reply::Ok { skew_secs: 0 }]);
     let v = validator(5000);
     {
@@ -256,7 +385,10 @@ fn cache_survives_restart_and_corruption_is_discarded() {
         assert!(!text.contains(secret), "{secret} in cache file");
     }
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(dir.path().join("cache.key")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(dir.path().join("cache.key"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     // a restarted process reuses the fresh verdict: no call
     let mut cache = Cache::open(dir.path());

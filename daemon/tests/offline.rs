@@ -25,7 +25,11 @@ impl Home {
         std::fs::create_dir_all(&aws).unwrap();
         if !credentials.is_empty() {
             std::fs::write(aws.join("credentials"), credentials).unwrap();
-            std::fs::set_permissions(aws.join("credentials"), std::fs::Permissions::from_mode(0o600)).unwrap();
+            std::fs::set_permissions(
+                aws.join("credentials"),
+                std::fs::Permissions::from_mode(0o600),
+            )
+            .unwrap();
         }
         if !config.is_empty() {
             std::fs::write(aws.join("config"), config).unwrap();
@@ -50,18 +54,26 @@ impl Home {
         let report = check::report(&world, diags, None);
         let json = serde_json::to_string(&report).unwrap();
         for secret in [SECRET, TOKEN, KEY, TEMP_KEY, "UNIQUEKEY", "UNIQUETMP"] {
-            assert!(!json.contains(secret), "secret material {secret} in output: {json}");
+            assert!(
+                !json.contains(secret),
+                "secret material {secret} in output: {json}"
+            );
         }
         report.profiles
     }
 }
 
 fn profile<'a>(v: &'a [ProfileVerdict], name: &str) -> &'a ProfileVerdict {
-    v.iter().find(|p| p.profile == name).unwrap_or_else(|| panic!("no profile {name} in {v:#?}"))
+    v.iter()
+        .find(|p| p.profile == name)
+        .unwrap_or_else(|| panic!("no profile {name} in {v:#?}"))
 }
 
 fn problem<'a>(p: &'a ProfileVerdict, code: Code) -> &'a Problem {
-    p.problems.iter().find(|x| x.code == code).unwrap_or_else(|| panic!("no {code:?} in {p:#?}"))
+    p.problems
+        .iter()
+        .find(|x| x.code == code)
+        .unwrap_or_else(|| panic!("no {code:?} in {p:#?}"))
 }
 
 fn codes(p: &ProfileVerdict) -> Vec<Code> {
@@ -74,7 +86,10 @@ fn creds(name: &str, key: &str, secret: &str) -> String {
 
 #[test]
 fn clean_static_profile_is_unknown_until_validated() {
-    let h = Home::new(&creds("default", KEY, SECRET), "[default]\nregion = eu-west-1\n");
+    let h = Home::new(
+        &creds("default", KEY, SECRET),
+        "[default]\nregion = eu-west-1\n",
+    );
     let v = h.run();
     let p = profile(&v, "default");
     assert_eq!(p.state, State::Unknown);
@@ -86,7 +101,9 @@ fn clean_static_profile_is_unknown_until_validated() {
 #[test]
 fn what_the_sdk_strips_is_not_flagged() {
     // CRLF line ends, spaces around `=`, trailing spaces and tabs: the SDK trims them all.
-    let text = format!("[default]\r\naws_access_key_id   =   {KEY}  \t\r\naws_secret_access_key={SECRET} \r\n");
+    let text = format!(
+        "[default]\r\naws_access_key_id   =   {KEY}  \t\r\naws_secret_access_key={SECRET} \r\n"
+    );
     let v = Home::new(&text, "").run();
     assert_eq!(codes(profile(&v, "default")), vec![Code::NotValidated]);
 }
@@ -94,15 +111,37 @@ fn what_the_sdk_strips_is_not_flagged() {
 #[test]
 fn hidden_characters_in_the_file() {
     let cases = [
-        (format!("{KEY}\u{a0}"), "ends with U+00A0 NO-BREAK SPACE", 21 + 20),
-        (format!("\u{200b}{KEY}"), "starts with U+200B ZERO WIDTH SPACE", 21),
-        (format!("\"{KEY}\""), "starts with U+0022 QUOTATION MARK", 21),
-        (format!("AKIAQ3EG UNIQUEKEY001"), "contains U+0020 SPACE", 21 + 8),
+        (
+            format!("{KEY}\u{a0}"),
+            "ends with U+00A0 NO-BREAK SPACE",
+            21 + 20,
+        ),
+        (
+            format!("\u{200b}{KEY}"),
+            "starts with U+200B ZERO WIDTH SPACE",
+            21,
+        ),
+        (
+            format!("\"{KEY}\""),
+            "starts with U+0022 QUOTATION MARK",
+            21,
+        ),
+        (
+            format!("AKIAQ3EG UNIQUEKEY001"),
+            "contains U+0020 SPACE",
+            21 + 8,
+        ),
         // a file converted to CRLF twice: the SDK strips one CR with the LF, keeps the other
-        (format!("{KEY}\r\r"), "ends with U+000D CARRIAGE RETURN", 21 + 20),
+        (
+            format!("{KEY}\r\r"),
+            "ends with U+000D CARRIAGE RETURN",
+            21 + 20,
+        ),
     ];
     for (value, msg, col) in cases {
-        let text = format!("# mine\n[default]\naws_access_key_id = {value}\naws_secret_access_key = {SECRET}\n");
+        let text = format!(
+            "# mine\n[default]\naws_access_key_id = {value}\naws_secret_access_key = {SECRET}\n"
+        );
         let v = Home::new(&text, "").run();
         let p = profile(&v, "default");
         assert_eq!(p.state, State::Invalid, "{value:?}");
@@ -112,19 +151,25 @@ fn hidden_characters_in_the_file() {
         let loc = pr.location.as_deref().unwrap();
         assert_eq!(loc, format!("~/.aws/credentials:3:{col}"), "{value:?}");
         assert!(pr.fix.contains("line 3"), "{}", pr.fix);
-        assert!(!codes(p).contains(&Code::MalformedKeyId), "hidden char must not also read as malformed: {p:#?}");
+        assert!(
+            !codes(p).contains(&Code::MalformedKeyId),
+            "hidden char must not also read as malformed: {p:#?}"
+        );
     }
 }
 
 #[test]
 fn stray_cr_inside_secret_and_bom() {
-    let text = format!("\u{feff}[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n");
+    let text =
+        format!("\u{feff}[default]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n");
     let v = Home::new(&text, "").run();
     let pr = problem(profile(&v, "default"), Code::HiddenCharacter);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:1:1"));
     assert!(pr.message.contains("BYTE ORDER MARK"));
 
-    let text = format!("[default]\naws_access_key_id = {KEY}\naws_secret_access_key = uNiQuEsEcReT/0123\r456789abcdefghijKLMNOPQ\n");
+    let text = format!(
+        "[default]\naws_access_key_id = {KEY}\naws_secret_access_key = uNiQuEsEcReT/0123\r456789abcdefghijKLMNOPQ\n"
+    );
     let v = Home::new(&text, "").run();
     let pr = problem(profile(&v, "default"), Code::HiddenCharacter);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:3:42"));
@@ -139,9 +184,17 @@ fn malformed_key_and_secret() {
     assert!(pr.message.contains("14 characters"));
 
     let v = Home::new(&creds("default", "AIDAQ3EGUNIQUEKEY001", SECRET), "").run();
-    assert!(problem(profile(&v, "default"), Code::MalformedKeyId).message.contains("user's unique id"));
+    assert!(
+        problem(profile(&v, "default"), Code::MalformedKeyId)
+            .message
+            .contains("user's unique id")
+    );
 
-    let v = Home::new(&creds("default", KEY, "uNiQuEsEcReT/0123456789abcdefghijKLMNOP"), "").run();
+    let v = Home::new(
+        &creds("default", KEY, "uNiQuEsEcReT/0123456789abcdefghijKLMNOP"),
+        "",
+    )
+    .run();
     let pr = problem(profile(&v, "default"), Code::MalformedSecret);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:3:25"));
     assert!(pr.message.contains("39 characters"));
@@ -152,15 +205,24 @@ fn malformed_key_and_secret() {
 fn missing_halves() {
     let v = Home::new(&format!("[default]\naws_access_key_id = {KEY}\n"), "").run();
     let pr = problem(profile(&v, "default"), Code::MissingSecret);
-    assert_eq!((pr.severity, pr.location.as_deref()), (Severity::Error, Some("~/.aws/credentials:2:21")));
-    let v = Home::new(&format!("[default]\naws_secret_access_key = {SECRET}\n"), "").run();
+    assert_eq!(
+        (pr.severity, pr.location.as_deref()),
+        (Severity::Error, Some("~/.aws/credentials:2:21"))
+    );
+    let v = Home::new(
+        &format!("[default]\naws_secret_access_key = {SECRET}\n"),
+        "",
+    )
+    .run();
     let pr = problem(profile(&v, "default"), Code::MissingKeyId);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:2:25"));
 }
 
 #[test]
 fn session_token_pairing() {
-    let v = Home::new(&creds("t", TEMP_KEY, SECRET), "").env("AWS_PROFILE", "t").run();
+    let v = Home::new(&creds("t", TEMP_KEY, SECRET), "")
+        .env("AWS_PROFILE", "t")
+        .run();
     let pr = problem(profile(&v, "t"), Code::MissingSessionToken);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:2:21"));
 
@@ -171,15 +233,22 @@ fn session_token_pairing() {
     assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:4:21"));
     assert_eq!(p.state, State::Invalid);
 
-    let text = format!("{}aws_session_token = {TOKEN}\n", creds("ok", TEMP_KEY, SECRET));
+    let text = format!(
+        "{}aws_session_token = {TOKEN}\n",
+        creds("ok", TEMP_KEY, SECRET)
+    );
     let v = Home::new(&text, "").run();
     let p = profile(&v, "ok");
-    assert_eq!((p.source, codes(p)), (SourceKind::Session, vec![Code::NotValidated]));
+    assert_eq!(
+        (p.source, codes(p)),
+        (SourceKind::Session, vec![Code::NotValidated])
+    );
 }
 
 #[test]
 fn misnamed_sections() {
-    let text = format!("[profile prod]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n");
+    let text =
+        format!("[profile prod]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n");
     let v = Home::new(&text, "[dev]\nregion = us-east-1\n").run();
     let pr = problem(profile(&v, "prod"), Code::MisnamedSection);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/credentials:1"));
@@ -192,11 +261,14 @@ fn misnamed_sections() {
 
 #[test]
 fn profile_not_found() {
-    let v = Home::new(&creds("default", KEY, SECRET), "").env("AWS_PROFILE", "prdo").run();
+    let v = Home::new(&creds("default", KEY, SECRET), "")
+        .env("AWS_PROFILE", "prdo")
+        .run();
     let pr = problem(profile(&v, "prdo"), Code::ProfileNotFound);
     assert_eq!(pr.location.as_deref(), Some("env AWS_PROFILE"));
 
-    let config = "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = nope\n";
+    let config =
+        "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = nope\n";
     let v = Home::new(&creds("default", KEY, SECRET), config).run();
     let pr = problem(profile(&v, "role"), Code::ProfileNotFound);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/config:3:18"));
@@ -204,10 +276,14 @@ fn profile_not_found() {
 
 #[test]
 fn assume_role_validates_its_source() {
-    let config = "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n";
+    let config =
+        "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n";
     let v = Home::new(&creds("base", KEY, SECRET), config).run();
     let p = profile(&v, "role");
-    assert_eq!((p.source, p.state), (SourceKind::AssumeRole, State::Unknown));
+    assert_eq!(
+        (p.source, p.state),
+        (SourceKind::AssumeRole, State::Unknown)
+    );
     assert_eq!(p.key_id.as_deref(), Some("AKIA…Y001"));
 }
 
@@ -238,13 +314,19 @@ fn insecure_permissions() {
     let path = h.dir.path().join(".aws/credentials");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let pr = problem(profile(&h.run(), "default"), Code::InsecurePermissions).clone();
-    assert_eq!((pr.severity, pr.location.as_deref()), (Severity::Warning, Some("~/.aws/credentials")));
+    assert_eq!(
+        (pr.severity, pr.location.as_deref()),
+        (Severity::Warning, Some("~/.aws/credentials"))
+    );
     assert_eq!(pr.fix, "chmod 600 ~/.aws/credentials");
 }
 
 #[test]
 fn expiry_in_the_file_and_env() {
-    let text = format!("{}aws_session_token = {TOKEN}\naws_expiration = 2026-11-22T10:10:00Z\n", creds("t", TEMP_KEY, SECRET));
+    let text = format!(
+        "{}aws_session_token = {TOKEN}\naws_expiration = 2026-11-22T10:10:00Z\n",
+        creds("t", TEMP_KEY, SECRET)
+    );
     let h = Home::new(&text, "");
     let p = profile(&h.run(), "t").clone();
     assert_eq!(p.state, State::Expiring);
@@ -257,9 +339,15 @@ fn expiry_in_the_file_and_env() {
     assert_eq!(p.state, State::Expired);
     assert_eq!(problem(&p, Code::Expired).severity, Severity::Error);
 
-    let text = format!("{}aws_session_token = {TOKEN}\nx_security_token_expires = soon\n", creds("t", TEMP_KEY, SECRET));
+    let text = format!(
+        "{}aws_session_token = {TOKEN}\nx_security_token_expires = soon\n",
+        creds("t", TEMP_KEY, SECRET)
+    );
     let p = profile(&Home::new(&text, "").run(), "t").clone();
-    assert_eq!(problem(&p, Code::ParseError).location.as_deref(), Some("~/.aws/credentials:5:28"));
+    assert_eq!(
+        problem(&p, Code::ParseError).location.as_deref(),
+        Some("~/.aws/credentials:5:28")
+    );
 
     let v = Home::new("", "")
         .env("AWS_ACCESS_KEY_ID", TEMP_KEY)
@@ -269,7 +357,10 @@ fn expiry_in_the_file_and_env() {
         .run();
     let env = profile(&v, "(env)");
     assert_eq!(env.state, State::Expired);
-    assert_eq!(problem(env, Code::Expired).location.as_deref(), Some("env AWSUME_EXPIRATION"));
+    assert_eq!(
+        problem(env, Code::Expired).location.as_deref(),
+        Some("env AWSUME_EXPIRATION")
+    );
 }
 
 #[test]
@@ -279,7 +370,10 @@ fn sso_token_cache() {
     // no token cached
     let p = profile(&h.run(), "sso").clone();
     assert_eq!((p.source, p.state), (SourceKind::Sso, State::Expired));
-    assert_eq!(problem(&p, Code::SsoLoginRequired).fix, "aws sso login --sso-session corp");
+    assert_eq!(
+        problem(&p, Code::SsoLoginRequired).fix,
+        "aws sso login --sso-session corp"
+    );
     // sha1("corp")
     let cache = h.dir.path().join(".aws/sso/cache");
     std::fs::create_dir_all(&cache).unwrap();
@@ -287,7 +381,11 @@ fn sso_token_cache() {
     let _ = file;
     let name = {
         use std::process::Command;
-        let out = Command::new("sh").arg("-c").arg("printf corp | sha1sum").output().unwrap();
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg("printf corp | sha1sum")
+            .output()
+            .unwrap();
         String::from_utf8(out.stdout).unwrap()[..40].to_string()
     };
     let file = cache.join(format!("{name}.json"));
@@ -299,13 +397,19 @@ fn sso_token_cache() {
     assert_eq!(p.state, State::Expired);
     std::fs::write(&file, r#"{"accessToken":"SECRETTOKEN","expiresAt":"2026-11-22T09:00:00Z","refreshToken":"R","clientId":"C","clientSecret":"S","registrationExpiresAt":"2027-01-01T00:00:00Z"}"#).unwrap();
     let p = profile(&h.run(), "sso").clone();
-    assert_ne!(p.state, State::Expired, "a refreshable token is not dead: {p:#?}");
+    assert_ne!(
+        p.state,
+        State::Expired,
+        "a refreshable token is not dead: {p:#?}"
+    );
     assert!(!serde_json::to_string(&p).unwrap().contains("SECRETTOKEN"));
 }
 
 #[test]
 fn credential_process_is_skipped() {
-    let v = Home::new("", "[profile p]\ncredential_process = /bin/false\n").env("AWS_PROFILE", "p").run();
+    let v = Home::new("", "[profile p]\ncredential_process = /bin/false\n")
+        .env("AWS_PROFILE", "p")
+        .run();
     let p = profile(&v, "p");
     assert_eq!((p.source, p.state), (SourceKind::Process, State::Skipped));
 }
@@ -314,7 +418,11 @@ fn credential_process_is_skipped() {
 fn bad_files_are_located_and_others_still_diagnosed() {
     // invalid UTF-8 in the config file: the SDK reads it as empty; credentials still work
     let h = Home::new(&creds("default", KEY, SECRET), "");
-    std::fs::write(h.dir.path().join(".aws/config"), b"[profile x]\nregion = \xff\xfe\n").unwrap();
+    std::fs::write(
+        h.dir.path().join(".aws/config"),
+        b"[profile x]\nregion = \xff\xfe\n",
+    )
+    .unwrap();
     let v = h.run();
     let pr = problem(profile(&v, "x"), Code::ParseError);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/config:2:10"));
@@ -337,19 +445,35 @@ fn bad_files_are_located_and_others_still_diagnosed() {
     assert!(pr.message.contains("loop"), "{}", pr.message);
 
     // a parse error: the SDK fails every profile, and says where
-    let text = format!("{}not a property line\n{}", creds("a", KEY, SECRET), creds("b", KEY, SECRET));
+    let text = format!(
+        "{}not a property line\n{}",
+        creds("a", KEY, SECRET),
+        creds("b", KEY, SECRET)
+    );
     let v = Home::new(&text, "").run();
     for name in ["a", "b"] {
         let p = profile(&v, name);
-        assert_eq!(problem(p, Code::ParseError).location.as_deref(), Some("~/.aws/credentials:4"));
+        assert_eq!(
+            problem(p, Code::ParseError).location.as_deref(),
+            Some("~/.aws/credentials:4")
+        );
         assert_eq!(p.state, State::Invalid);
     }
     // binary junk and an empty file
     let h = Home::new("", "");
-    std::fs::write(h.dir.path().join(".aws/credentials"), [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
+    std::fs::write(
+        h.dir.path().join(".aws/credentials"),
+        [0u8, 159, 146, 150, 0, 1, 2],
+    )
+    .unwrap();
     std::fs::write(h.dir.path().join(".aws/config"), b"").unwrap();
     let v = h.run();
-    assert!(profile(&v, "default").problems.iter().any(|p| p.code == Code::ParseError));
+    assert!(
+        profile(&v, "default")
+            .problems
+            .iter()
+            .any(|p| p.code == Code::ParseError)
+    );
 }
 
 #[test]
@@ -361,11 +485,20 @@ fn thousands_of_profiles_and_a_large_file() {
     text.push_str("[p42]\naws_session_token = x\n");
     let v = Home::new(&text, "").run();
     assert_eq!(v.len(), 3000);
-    assert_eq!(problem(profile(&v, "p42"), Code::StraySessionToken).location.as_deref(), Some("~/.aws/credentials:9002:21"));
+    assert_eq!(
+        problem(profile(&v, "p42"), Code::StraySessionToken)
+            .location
+            .as_deref(),
+        Some("~/.aws/credentials:9002:21")
+    );
 
     let h = Home::new("", "");
     let big = "# padding line that is long enough to add up quickly ............\n".repeat(800_000);
-    std::fs::write(h.dir.path().join(".aws/credentials"), format!("{big}{}", creds("default", KEY, SECRET))).unwrap();
+    std::fs::write(
+        h.dir.path().join(".aws/credentials"),
+        format!("{big}{}", creds("default", KEY, SECRET)),
+    )
+    .unwrap();
     let v = h.run();
     assert_eq!(profile(&v, "default").state, State::Unknown);
 }
