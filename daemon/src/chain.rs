@@ -150,10 +150,10 @@ pub fn resolve(profiles: &Profiles, selected: &str) -> Result<Chain, ChainError>
             ));
         }
         visited.push(name.clone());
-        if visited.len() > 1 {
-            if let Ok(b) = static_creds(&name, profile) {
-                break b;
-            }
+        if visited.len() > 1
+            && let Ok(b) = static_creds(&name, profile)
+        {
+            break b;
         }
         if let Some(arn) =
             get(profile, "role_arn").filter(|_| get(profile, "web_identity_token_file").is_none())

@@ -85,10 +85,10 @@ pub fn diagnose(world: &World, loaded: &Loaded, config: &Config, opts: &Options)
             }
             let selected_exists = loaded.profiles.profiles.contains_key(&selected);
             // A missing `default` that nobody asked for is not a problem.
-            if selection != Selection::Default || selected_exists || names.is_empty() {
-                if selection != Selection::Default || env.is_none() {
-                    names.insert(selected.clone());
-                }
+            if (selection != Selection::Default || selected_exists || names.is_empty())
+                && (selection != Selection::Default || env.is_none())
+            {
+                names.insert(selected.clone());
             }
         }
     }
@@ -98,9 +98,9 @@ pub fn diagnose(world: &World, loaded: &Loaded, config: &Config, opts: &Options)
         .iter()
         .map(|name| {
             let mut d = ctx.profile(name, name == &selected, &selection);
-            if name == &selected && opts.only.is_none() {
-                if let Some(env) = &env {
-                    if env.complete() {
+            if name == &selected && opts.only.is_none()
+                && let Some(env) = &env
+                    && env.complete() {
                         d.verdict.problems.push(Problem {
                             code: Code::EnvOverridesProfile,
                             severity: Severity::Warning,
@@ -113,16 +113,14 @@ pub fn diagnose(world: &World, loaded: &Loaded, config: &Config, opts: &Options)
                             ),
                         });
                     }
-                }
-            }
             d.verdict.state = offline_state(&d.verdict.problems);
             d
         })
         .collect();
-    if opts.only.is_none() {
-        if let Some(env) = env {
-            out.insert(0, ctx.env_entry(env));
-        }
+    if opts.only.is_none()
+        && let Some(env) = env
+    {
+        out.insert(0, ctx.env_entry(env));
     }
     out
 }
@@ -296,21 +294,21 @@ impl Ctx<'_> {
                     fix: format!("remove the BOM: sed -i '1s/^\\xEF\\xBB\\xBF//' {shown}"),
                 });
             }
-            if file.located.kind == FileKind::Credentials && in_file {
-                if let Some(mode) = file.mode {
-                    if mode & 0o077 != 0 {
-                        problems.push(Problem {
-                            code: Code::InsecurePermissions,
-                            severity: Severity::Warning,
-                            location: Some(shown.clone()),
-                            message: format!(
-                                "{shown} is readable by other users (mode {:o})",
-                                mode & 0o777
-                            ),
-                            fix: format!("chmod 600 {shown}"),
-                        });
-                    }
-                }
+            if file.located.kind == FileKind::Credentials
+                && in_file
+                && let Some(mode) = file.mode
+                && mode & 0o077 != 0
+            {
+                problems.push(Problem {
+                    code: Code::InsecurePermissions,
+                    severity: Severity::Warning,
+                    location: Some(shown.clone()),
+                    message: format!(
+                        "{shown} is readable by other users (mode {:o})",
+                        mode & 0o777
+                    ),
+                    fix: format!("chmod 600 {shown}"),
+                });
             }
         }
     }

@@ -252,11 +252,11 @@ fn sdk_parsable(file: &mut LoadedFile) -> String {
         return String::new();
     }
     let mut lines: Vec<String> = file.text.split('\n').map(str::to_string).collect();
-    if let Some(first) = lines.first_mut() {
-        if first.starts_with('\u{feff}') {
-            // The SDK fails on the BOM; diagnosis reports it as a hidden character.
-            *first = first.trim_start_matches('\u{feff}').to_string();
-        }
+    if let Some(first) = lines.first_mut()
+        && first.starts_with('\u{feff}')
+    {
+        // The SDK fails on the BOM; diagnosis reports it as a hidden character.
+        *first = first.trim_start_matches('\u{feff}').to_string();
     }
     for _ in 0..1000 {
         let text = lines.join("\n");

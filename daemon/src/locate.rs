@@ -104,10 +104,10 @@ pub fn selected_profile(world: &World) -> (String, Selection) {
 
 /// `~/.aws/credentials` rather than `/home/alice/.aws/credentials` in messages.
 pub fn display_path(world: &World, path: &Path) -> String {
-    if let Some(home) = world.home() {
-        if let Ok(rest) = path.strip_prefix(&home) {
-            return format!("~/{}", rest.display());
-        }
+    if let Some(home) = world.home()
+        && let Ok(rest) = path.strip_prefix(&home)
+    {
+        return format!("~/{}", rest.display());
     }
     path.display().to_string()
 }

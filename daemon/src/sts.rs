@@ -141,14 +141,12 @@ impl Intercept for DateInterceptor {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let local = SystemTime::now();
-        if let Some(date) = context.response().headers().get("date") {
-            if let Ok(t) = aws_smithy_types::DateTime::from_str(date, Format::HttpDate) {
-                if let Ok(remote) = SystemTime::try_from(t) {
-                    if let Ok(mut g) = self.0.date.lock() {
-                        *g = Some((local, remote));
-                    }
-                }
-            }
+        if let Some(date) = context.response().headers().get("date")
+            && let Ok(t) = aws_smithy_types::DateTime::from_str(date, Format::HttpDate)
+            && let Ok(remote) = SystemTime::try_from(t)
+            && let Ok(mut g) = self.0.date.lock()
+        {
+            *g = Some((local, remote));
         }
         Ok(())
     }

@@ -119,10 +119,10 @@ impl Validator {
             let Some(entry) = fp.and_then(|fp| cache.entries.get(&fp)) else {
                 continue;
             };
-            if let Some(s) = entry.skew_seconds {
-                if newest_skew.is_none_or(|(t, _)| entry.checked_at > t) {
-                    newest_skew = Some((entry.checked_at, s));
-                }
+            if let Some(s) = entry.skew_seconds
+                && newest_skew.is_none_or(|(t, _)| entry.checked_at > t)
+            {
+                newest_skew = Some((entry.checked_at, s));
             }
             apply(d, entry);
         }
@@ -145,9 +145,10 @@ pub fn apply(d: &mut Diagnosis, entry: &Entry) {
             fix,
         });
     }
-    if let Some(skew) = entry.skew_seconds {
-        if skew.abs() >= SKEW_WARN {
-            v.problems.push(Problem {
+    if let Some(skew) = entry.skew_seconds
+        && skew.abs() >= SKEW_WARN
+    {
+        v.problems.push(Problem {
                 code: Code::ClockSkew,
                 severity: if skew.abs() >= SKEW_ERROR { Severity::Error } else { Severity::Warning },
                 location: None,
@@ -158,7 +159,6 @@ pub fn apply(d: &mut Diagnosis, entry: &Entry) {
                 ),
                 fix: "sync the clock: `sudo timedatectl set-ntp true` (Linux) or `sudo sntp -sS time.apple.com` (macOS)".into(),
             });
-        }
     }
     let accepted = matches!(entry.outcome, Outcome::Valid(_));
     if let Outcome::Valid(id) = &entry.outcome {

@@ -34,7 +34,6 @@ enum Reply {
 struct FakeSts {
     url: String,
     hits: Arc<AtomicUsize>,
-    replies: Arc<Mutex<Vec<Reply>>>,
 }
 
 impl FakeSts {
@@ -44,7 +43,7 @@ impl FakeSts {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let hits = Arc::new(AtomicUsize::new(0));
         let replies = Arc::new(Mutex::new(replies));
-        let (h, r) = (hits.clone(), replies.clone());
+        let (h, r) = (hits.clone(), replies);
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
@@ -52,7 +51,7 @@ impl FakeSts {
                 std::thread::spawn(move || serve(conn, &h, &r));
             }
         });
-        FakeSts { url, hits, replies }
+        FakeSts { url, hits }
     }
 }
 
@@ -329,12 +328,12 @@ async fn unknown_backs_off_and_bad_secret_needs_confirmation() {
     }]);
     let mut cache = Cache::ephemeral();
     let v = validator(1500);
-    check(&fake.url, &mut vec![diag(KEY, None)], &mut cache, &v).await;
+    check(&fake.url, &mut [diag(KEY, None)], &mut cache, &v).await;
     let e = cache.entries.values().next().unwrap().clone();
     assert_eq!((e.failures, e.fresh_until - e.checked_at), (1, 30));
     // a second check within the backoff makes no call
     let hits = fake.hits.load(Ordering::SeqCst);
-    check(&fake.url, &mut vec![diag(KEY, None)], &mut cache, &v).await;
+    check(&fake.url, &mut [diag(KEY, None)], &mut cache, &v).await;
     assert_eq!(fake.hits.load(Ordering::SeqCst), hits);
 
     // SignatureDoesNotMatch then OK: the second attempt wins, the key is fine
@@ -376,7 +375,7 @@ fn cache_survives_restart_and_corruption_is_discarded() {
     let v = validator(5000);
     {
         let mut cache = Cache::open(dir.path());
-        rt.block_on(check(&fake.url, &mut vec![diag(KEY, None)], &mut cache, &v));
+        rt.block_on(check(&fake.url, &mut [diag(KEY, None)], &mut cache, &v));
         cache.save().unwrap();
     }
     let text = std::fs::read_to_string(dir.path().join("verdicts.json")).unwrap();

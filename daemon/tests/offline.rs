@@ -69,7 +69,7 @@ fn profile<'a>(v: &'a [ProfileVerdict], name: &str) -> &'a ProfileVerdict {
         .unwrap_or_else(|| panic!("no profile {name} in {v:#?}"))
 }
 
-fn problem<'a>(p: &'a ProfileVerdict, code: Code) -> &'a Problem {
+fn problem(p: &ProfileVerdict, code: Code) -> &Problem {
     p.problems
         .iter()
         .find(|x| x.code == code)
@@ -127,7 +127,7 @@ fn hidden_characters_in_the_file() {
             21,
         ),
         (
-            format!("AKIAQ3EG UNIQUEKEY001"),
+            "AKIAQ3EG UNIQUEKEY001".to_string(),
             "contains U+0020 SPACE",
             21 + 8,
         ),
