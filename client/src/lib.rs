@@ -1,0 +1,48 @@
+//! credguard's client library (std only): finding and running the engine.
+//! The daemon's wire protocol and socket rules will live here too, shared with `credguardd`.
+
+use std::path::{Path, PathBuf};
+
+/// `credguardd` next to this executable (how `cargo install` and packages lay them out),
+/// else the first one on `PATH`.
+pub fn find_engine(current_exe: Option<&Path>, path_var: Option<&str>) -> Option<PathBuf> {
+    let beside = current_exe
+        .and_then(Path::parent)
+        .map(|d| d.join("credguardd"));
+    if let Some(p) = beside.filter(|p| p.is_file()) {
+        return Some(p);
+    }
+    path_var?
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join("credguardd"))
+        .find(|p| p.is_file())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beside_then_path() {
+        let dir =
+            std::env::temp_dir().join(format!("credguard-client-test-{}", std::process::id()));
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(b.join("credguardd"), "").unwrap();
+        let path = format!("{}:{}", a.display(), b.display());
+        assert_eq!(
+            find_engine(Some(&a.join("credguard")), Some(&path)),
+            Some(b.join("credguardd"))
+        );
+        std::fs::write(a.join("credguardd"), "").unwrap();
+        assert_eq!(
+            find_engine(Some(&a.join("credguard")), Some(&path)),
+            Some(a.join("credguardd"))
+        );
+        assert_eq!(find_engine(None, Some("")), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
