@@ -26,11 +26,8 @@ pub struct Config {
     /// Run `credential_process` commands to validate what they print (they may ask for a
     /// hardware key touch, so this is off by default).
     pub run_credential_process: bool,
-    /// Call AssumeRole for role profiles instead of validating their source credentials.
-    pub assume_roles: bool,
-    pub notifications: bool,
-    /// The prompt client's deadline for the whole exchange with the daemon.
-    pub client_timeout_ms: u64,
+    /// Seconds a `credential_process` may run before it is abandoned.
+    pub credential_process_timeout_seconds: u64,
 }
 
 impl Default for Config {
@@ -46,9 +43,7 @@ impl Default for Config {
             confirm_delay_ms: 5_000,
             ignore_profiles: Vec::new(),
             run_credential_process: false,
-            assume_roles: false,
-            notifications: true,
-            client_timeout_ms: 50,
+            credential_process_timeout_seconds: 60,
         }
     }
 }
@@ -100,10 +95,10 @@ mod tests {
     #[test]
     fn empty_is_default_and_unknown_keys_are_rejected_with_their_line() {
         assert_eq!(Config::parse("").unwrap(), Config::default());
-        let c = Config::parse("expiring_minutes = [30]\nnotifications = false\n").unwrap();
+        let c = Config::parse("expiring_minutes = [30]\nrun_credential_process = true\n").unwrap();
         assert_eq!(c.expiring_threshold(), time::Duration::minutes(30));
-        assert!(!c.notifications);
-        let e = Config::parse("\nnotifcations = false\n").unwrap_err();
+        assert!(c.run_credential_process);
+        let e = Config::parse("\nrun_credential_proces = true\n").unwrap_err();
         assert!(e.contains("line 2"), "{e}");
     }
 }

@@ -524,8 +524,42 @@ impl Ctx<'_> {
                         "sso_start_url"
                     },
                 );
-                sso::problems(&report, place, &login, v, problems);
+                sso::problems(self.world, &report, place, &login, v, problems);
                 None
+            }
+            Base::Process { profile, command } if self.config.run_credential_process => {
+                let location = self.loc(profile, "credential_process");
+                match crate::process::run(command, self.config.credential_process_timeout_seconds) {
+                    Ok(out) => {
+                        v.key_id = Some(mask_key_id(&out.key_id));
+                        if let Some(exp) = &out.expiration {
+                            self.expiry_problem(
+                                "Expiration from credential_process",
+                                exp,
+                                location,
+                                &format!("check what `{command}` returns"),
+                                v,
+                                problems,
+                            );
+                        }
+                        Some(Material {
+                            key_id: out.key_id,
+                            secret: out.secret,
+                            token: out.token,
+                            profile: Some(v.profile.clone()),
+                        })
+                    }
+                    Err(message) => {
+                        problems.push(Problem {
+                            code: Code::InvalidProfileConfig,
+                            severity: Severity::Error,
+                            location,
+                            message: format!("credential_process failed: {message}"),
+                            fix: format!("run `{command}` by hand and fix what it reports"),
+                        });
+                        None
+                    }
+                }
             }
             Base::Process { profile, .. } => {
                 problems.push(skipped(

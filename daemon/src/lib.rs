@@ -10,6 +10,7 @@ pub mod expiry;
 pub mod files;
 pub mod locate;
 pub mod paths;
+pub mod process;
 pub mod render;
 pub mod scan;
 pub mod sso;

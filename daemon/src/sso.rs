@@ -109,13 +109,14 @@ pub fn token_state(
 }
 
 pub fn problems(
+    world: &World,
     state: &TokenState,
     place: Option<String>,
     login: &str,
     v: &mut ProfileVerdict,
     out: &mut Vec<Problem>,
 ) {
-    let shown = |p: &PathBuf| p.display().to_string();
+    let shown = |p: &PathBuf| locate::display_path(world, p);
     match state {
         TokenState::Missing { path } => out.push(Problem {
             code: Code::SsoLoginRequired,

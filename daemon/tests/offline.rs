@@ -502,3 +502,35 @@ fn thousands_of_profiles_and_a_large_file() {
     let v = h.run();
     assert_eq!(profile(&v, "default").state, State::Unknown);
 }
+
+#[test]
+fn credential_process_runs_only_when_opted_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("creds.sh");
+    std::fs::write(&script, format!("#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"{TEMP_KEY}\", \"SecretAccessKey\": \"{SECRET}\", \"SessionToken\": \"{TOKEN}\", \"Expiration\": \"2026-11-22T10:07:00Z\"}}'\n")).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let h = Home::new(
+        "",
+        &format!("[profile p]\ncredential_process = {}\n", script.display()),
+    )
+    .env("AWS_PROFILE", "p");
+    let world = World::new(h.env.clone(), datetime!(2026-11-22 10:00:00 UTC));
+    let config = Config {
+        run_credential_process: true,
+        ..Config::default()
+    };
+    let d = check::offline(&world, &config, Some("p"));
+    assert_eq!(d[0].verdict.source, SourceKind::Process);
+    assert_eq!(d[0].verdict.key_id.as_deref(), Some("ASIA…P001"));
+    assert_eq!(
+        d[0].verdict.expires_at.as_deref(),
+        Some("2026-11-22T10:07:00Z")
+    );
+    assert!(d[0].material.is_some());
+    // a failing process is an error with its place, without its output
+    let h = Home::new("", "[profile p]\ncredential_process = /bin/false\n").env("AWS_PROFILE", "p");
+    let world = World::new(h.env.clone(), datetime!(2026-11-22 10:00:00 UTC));
+    let d = check::offline(&world, &config, Some("p"));
+    let pr = problem(&d[0].verdict, Code::InvalidProfileConfig);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/config:2:22"));
+}
