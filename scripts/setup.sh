@@ -1,36 +1,62 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs, idempotently and without prompts:
-# Debian packages (real shells, tmux, notification daemon, systemd's verifier) and a
-# Python venv with moto's STS server. Safe to run again: it only installs what is missing.
+# Installs what the test suite needs, idempotently and without prompts (no stdin needed):
+#  - Debian packages: real shells (zsh, fish, bash) and tmux to drive them, shellcheck,
+#    a notification daemon (dunst) under Xvfb and a D-Bus session, systemd's verifier,
+#    Python's venv;
+#  - a Python venv with moto's STS server and boto3 (the real STS peer of the tests), at
+#    ${CREDGUARD_VENV:-$HOME/.cache/credguard/venv};
+#  - cargo-nextest.
+# On a warm machine it installs nothing and takes well under a second. Uses sudo only
+# when not root.
 set -euo pipefail
 
 VENV="${CREDGUARD_VENV:-$HOME/.cache/credguard/venv}"
 MOTO_VERSION="5.2.5"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+BOTO3_VERSION="1.44.5"
 
-packages=(zsh fish tmux bash shellcheck dunst xvfb xauth dbus dbus-x11 libnotify-bin systemd python3-venv)
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "setup: not root and no sudo: cannot install Debian packages" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+
+packages=(zsh fish tmux bash shellcheck dunst xvfb xauth dbus dbus-x11 libnotify-bin systemd
+  python3 python3-venv ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup: apt-get update, then installing: ${missing[*]}"
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${missing[@]}" </dev/null
 else
-  echo "setup: Debian packages present"
+  echo "setup: Debian packages present (${packages[*]})"
 fi
 
-if [ ! -x "$VENV/bin/moto_server" ]; then
-  echo "setup: creating $VENV with moto[server]==$MOTO_VERSION"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" boto3
+# The venv counts as present when its moto is the pinned version and boto3 imports.
+moto_ok() {
+  [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/python" ] &&
+    [ "$("$VENV/bin/python" -c 'import boto3, importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" = "$MOTO_VERSION" ]
+}
+if moto_ok; then
+  echo "setup: moto $MOTO_VERSION venv present at $VENV"
 else
-  echo "setup: moto venv present at $VENV"
+  # Debian's interpreter when there is one, so the venv does not hang on a version manager.
+  PY=python3
+  [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+  echo "setup: creating $VENV ($PY) with moto[server]==$MOTO_VERSION boto3==$BOTO3_VERSION"
+  mkdir -p "$(dirname "$VENV")"
+  "$PY" -m venv --clear "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-input \
+    "moto[server]==$MOTO_VERSION" "boto3==$BOTO3_VERSION" </dev/null
+  moto_ok || { echo "setup: moto venv at $VENV is not usable after install" >&2; exit 1; }
 fi
 
-if ! cargo nextest --version >/dev/null 2>&1; then
+if cargo nextest --version >/dev/null 2>&1; then
+  echo "setup: cargo-nextest present"
+else
   echo "setup: installing cargo-nextest"
-  cargo install cargo-nextest --locked
+  cargo install cargo-nextest --locked </dev/null
 fi

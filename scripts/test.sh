@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: installs what is missing, then every test.
+# The whole test suite, as CI runs it (the README's test command): installs what is
+# missing, then every test of the workspace under nextest's `ci` profile. Extra arguments
+# go to nextest, e.g. `bash scripts/test.sh -E 'binary(moto_canary)'`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 VENV="${CREDGUARD_VENV:-$HOME/.cache/credguard/venv}"
+# The real STS peer (daemon/tests/support/moto.rs); under CI=true a missing one fails.
 export CREDGUARD_MOTO_SERVER="$VENV/bin/moto_server"
 export CREDGUARD_MOTO_PYTHON="$VENV/bin/python"
 cargo nextest run --workspace --profile ci "$@"
