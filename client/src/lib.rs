@@ -1,5 +1,20 @@
-//! credguard's client library (std only): finding and running the engine.
-//! The daemon's wire protocol and socket rules will live here too, shared with `credguardd`.
+//! credguard's client library (std only), shared with `credguardd`:
+//!
+//! * [`proto`]: the versioned, framed, size-bounded wire protocol;
+//! * [`paths`]: where the daemon's socket lives;
+//! * [`client`]: one deadline-bounded request/response exchange;
+//! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
+
+pub mod client;
+pub mod paths;
+pub mod proto;
+
+pub use client::{ClientError, exchange};
+pub use paths::{current_uid, socket_path};
+pub use proto::{
+    EnvCredentials, MAX_FRAME, PROTOCOL_VERSION, PromptQuery, ProtoError, Request, Response,
+    mask_key_id,
+};
 
 use std::path::{Path, PathBuf};
 

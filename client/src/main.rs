@@ -1,43 +1,493 @@
 //! `credguard`: the small client. std only, no async runtime, no AWS SDK.
+//!
+//! Exit codes (DESIGN.md): 0 all usable, 1 some invalid or expired, 3 some unknown and
+//! none invalid (`check`; `status` and `doctor` pass the daemon's code through), 2 usage
+//! or internal error (including "no daemon" for `status` and `doctor`). `prompt` always
+//! exits 0.
 
+use std::ffi::OsString;
+use std::io::Write;
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
-const USAGE: &str = "usage: credguard check [--profile P] [--json] [--offline] [--fresh]
-           diagnose every profile (or one) and validate it against STS
-       credguard --version";
+use credguard_client::paths::{process_env, socket_path};
+use credguard_client::{ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange};
+
+/// What `prompt` prints when it cannot tell (no daemon, timeout, any error).
+const NEUTRAL_MARK: &str = "aws:?";
+const PROMPT_TIMEOUT_MS: u64 = 50;
+const TIMEOUT_MS: u64 = 10_000;
+
+const USAGE: &str = "\
+usage: credguard <command> [options]
+
+commands:
+  check [--profile P] [--json] [--offline] [--fresh]
+                      diagnose every profile (or one) and validate it against STS;
+                      works with or without the daemon
+  status [--json]     the daemon's cached verdicts for all profiles
+  doctor [--profile P]
+                      the full report: what the SDK would use in this shell, every
+                      problem with file:line and the exact fix
+  prompt [--ascii]    the badge for this shell (for prompt hooks); never blocks
+  init zsh|bash|fish  print the prompt hook: eval \"$(credguard init zsh)\"
+  help [command]      this text, or a command's
+
+options:
+  -h, --help          help (also after a command)
+  -V, --version       the version
+
+exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
+2 usage or internal error";
+
+const HELP_CHECK: &str = "\
+usage: credguard check [--profile P] [--json] [--offline] [--fresh]
+
+Diagnose every profile (or only P) as the AWS SDK reads them and validate the
+credentials against STS (GetCallerIdentity). Asks the running daemon; without one,
+runs the engine here (`credguardd check`).
+
+  --profile P   only this profile (also --profile=P)
+  --json        the machine-readable verdicts (DESIGN.md's contract)
+  --offline     no network: diagnose the files only
+  --fresh       ignore cached verdicts, ask STS again
+
+exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
+2 usage or internal error";
+
+const HELP_STATUS: &str = "\
+usage: credguard status [--json]
+
+The daemon's cached verdicts for all profiles (no STS call).
+
+  --json        the machine-readable verdicts (DESIGN.md's contract)
+
+Needs the daemon (socket: CREDGUARD_SOCKET, else $XDG_RUNTIME_DIR/credguard/
+credguard.sock); exits 2 without one. Waits up to 10 s (CREDGUARD_TIMEOUT_MS).";
+
+const HELP_DOCTOR: &str = "\
+usage: credguard doctor [--profile P]
+
+The full human report: which credentials the SDK would use in this shell, every
+problem with its file:line and the exact fix.
+
+  --profile P   only this profile (also --profile=P)
+
+Needs the daemon; exits 2 without one. Waits up to 10 s (CREDGUARD_TIMEOUT_MS).";
+
+const HELP_PROMPT: &str = "\
+usage: credguard prompt [--ascii]
+
+The badge for this shell's credentials (AWS_PROFILE, else AWS_DEFAULT_PROFILE),
+printed without a newline; nothing when all is well; `aws:?` when the daemon cannot
+tell in time. Never prints an error, always exits 0. Gives up after 50 ms
+(CREDGUARD_PROMPT_TIMEOUT_MS).
+
+  --ascii       plain ASCII badge";
+
+const HELP_INIT: &str = "\
+usage: credguard init zsh|bash|fish
+
+Print the prompt hook for the shell. Add to your shell's start-up file:
+
+  zsh   (~/.zshrc):                   eval \"$(credguard init zsh)\"
+  bash  (~/.bashrc):                  eval \"$(credguard init bash)\"
+  fish  (~/.config/fish/config.fish): credguard init fish | source";
+
+const INIT_ZSH: &str = include_str!("../../shell/credguard.zsh");
+const INIT_BASH: &str = include_str!("../../shell/credguard.bash");
+const INIT_FISH: &str = include_str!("../../shell/credguard.fish");
+const PLACEHOLDER: &str = "::CREDGUARD::";
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        Some("check") => check(&args[1..]),
-        Some("--version") | Some("-V") => {
-            println!("credguard {}", env!("CARGO_PKG_VERSION"));
-            0
-        }
-        Some("--help") | Some("-h") => {
-            println!("{USAGE}");
-            0
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            2
-        }
+    let mut args = std::env::args_os().skip(1);
+    let first = args.next();
+    // the prompt path first: nothing else to do before the exchange
+    if first.as_deref() == Some("prompt".as_ref()) {
+        let rest: Vec<OsString> = args.collect();
+        std::process::exit(prompt(&rest));
+    }
+    let rest: Vec<OsString> = args.collect();
+    let code = match first.as_ref().and_then(|a| a.to_str()) {
+        None if first.is_none() => usage_error("no command given"),
+        None => usage_error("the command is not valid UTF-8"),
+        Some(cmd) => run(cmd, &rest),
     };
     std::process::exit(code);
 }
 
-/// Without a daemon, `check` is the engine run once: exec `credguardd check`.
+fn run(cmd: &str, rest: &[OsString]) -> i32 {
+    let args = match utf8_args(rest) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    match cmd {
+        "check" => check(&args),
+        "status" => status(&args),
+        "doctor" => doctor(&args),
+        "init" => init(&args),
+        "help" | "--help" | "-h" => match args.first().map(String::as_str) {
+            None => help(USAGE),
+            Some(c) => match command_help(c) {
+                Some(h) => help(h),
+                None => usage_error(&format!("no command {c:?}")),
+            },
+        },
+        "--version" | "-V" => {
+            out(&format!(
+                "credguard {} (protocol {PROTOCOL_VERSION})\n",
+                env!("CARGO_PKG_VERSION")
+            ));
+            0
+        }
+        other if other.starts_with('-') => usage_error(&format!("unknown option {other}")),
+        other => usage_error(&format!("unknown command {other:?}")),
+    }
+}
+
+fn command_help(cmd: &str) -> Option<&'static str> {
+    Some(match cmd {
+        "check" => HELP_CHECK,
+        "status" => HELP_STATUS,
+        "doctor" => HELP_DOCTOR,
+        "prompt" => HELP_PROMPT,
+        "init" => HELP_INIT,
+        "help" => USAGE,
+        _ => return None,
+    })
+}
+
+fn utf8_args(args: &[OsString]) -> Result<Vec<String>, i32> {
+    args.iter()
+        .map(|a| {
+            a.to_str()
+                .map(str::to_string)
+                .ok_or_else(|| usage_error(&format!("argument {a:?} is not valid UTF-8")))
+        })
+        .collect()
+}
+
+fn help(text: &str) -> i32 {
+    out(&format!("{text}\n"));
+    0
+}
+
+fn usage_error(why: &str) -> i32 {
+    eprintln!("credguard: {why}\n\n{USAGE}");
+    2
+}
+
+fn is_help(a: &str) -> bool {
+    a == "--help" || a == "-h"
+}
+
+/// Writes to stdout; a closed stdout (EPIPE) or any other write error is ignored.
+fn out(text: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+}
+
+fn env_ms(key: &str, default_ms: u64) -> Duration {
+    let ms = std::env::var(key)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(default_ms);
+    Duration::from_millis(ms)
+}
+
+fn non_empty_env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
+}
+
+// ---------------------------------------------------------------------------------------
+// prompt
+
+/// Fingerprint of the AWS credentials in this shell's environment, sent so the daemon
+/// can answer with their verdict.
+///
+/// Placeholder: always `None` until the daemon issue that validates environment
+/// credentials defines the (keyed) fingerprint and fills this in.
+fn env_fingerprint() -> Option<String> {
+    None
+}
+
+/// Never prints an error, never fails: the badge, nothing, or the neutral mark; exit 0.
+fn prompt(args: &[OsString]) -> i32 {
+    let mut ascii = false;
+    for a in args {
+        match a.to_str() {
+            Some("--ascii") => ascii = true,
+            Some(h) if is_help(h) => return help(HELP_PROMPT),
+            _ => {
+                return usage_error(&format!(
+                    "unknown option {} for prompt",
+                    a.to_string_lossy()
+                ));
+            }
+        }
+    }
+    let query = PromptQuery {
+        profile: non_empty_env("AWS_PROFILE").or_else(|| non_empty_env("AWS_DEFAULT_PROFILE")),
+        env_fingerprint: if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+            env_fingerprint()
+        } else {
+            None
+        },
+        ascii,
+    };
+    let deadline = env_ms("CREDGUARD_PROMPT_TIMEOUT_MS", PROMPT_TIMEOUT_MS);
+    let path = socket_path(&process_env);
+    match exchange(&path, &Request::Prompt(query), deadline) {
+        Ok(Response::Badge { text, .. }) => {
+            // the badge goes into a prompt: no control characters (escapes, newlines)
+            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+            if !clean.is_empty() {
+                out(&clean);
+            }
+        }
+        _ => out(NEUTRAL_MARK),
+    }
+    0
+}
+
+// ---------------------------------------------------------------------------------------
+// status, doctor, check
+
+fn status(args: &[String]) -> i32 {
+    let mut json = false;
+    for a in args {
+        match a.as_str() {
+            "--json" => json = true,
+            h if is_help(h) => return help(HELP_STATUS),
+            other => return usage_error(&format!("unknown option {other} for status")),
+        }
+    }
+    ask(&Request::Status { json })
+}
+
+/// `--profile P` or `--profile=P` at `args[*i]`; advances `*i` past a separate value.
+fn profile_arg(args: &[String], i: &mut usize) -> Result<Option<String>, i32> {
+    let a = &args[*i];
+    if let Some(v) = a.strip_prefix("--profile=") {
+        return Ok(Some(v.to_string()));
+    }
+    if a == "--profile" {
+        *i += 1;
+        return match args.get(*i) {
+            Some(v) => Ok(Some(v.clone())),
+            None => Err(usage_error("--profile needs a profile name")),
+        };
+    }
+    Ok(None)
+}
+
+fn doctor(args: &[String]) -> i32 {
+    let mut profile = None;
+    let mut i = 0;
+    while i < args.len() {
+        match profile_arg(args, &mut i) {
+            Err(code) => return code,
+            Ok(Some(p)) => profile = Some(p),
+            Ok(None) => match args[i].as_str() {
+                h if is_help(h) => return help(HELP_DOCTOR),
+                other => return usage_error(&format!("unknown option {other} for doctor")),
+            },
+        }
+        i += 1;
+    }
+    ask(&Request::Doctor { profile })
+}
+
+/// Asks the daemon; prints the report and returns its exit code, or explains on stderr
+/// and returns 2.
+fn ask(req: &Request) -> i32 {
+    let path = socket_path(&process_env);
+    let deadline = env_ms("CREDGUARD_TIMEOUT_MS", TIMEOUT_MS);
+    match exchange(&path, req, deadline) {
+        Ok(answer) => print_answer(answer),
+        Err(e) => {
+            eprintln!("{}", explain(&e, &path, deadline));
+            2
+        }
+    }
+}
+
+fn print_answer(answer: Response) -> i32 {
+    match answer {
+        Response::Text { body, exit_code } => {
+            if body.is_empty() || body.ends_with('\n') {
+                out(&body);
+            } else {
+                out(&format!("{body}\n"));
+            }
+            exit_code
+        }
+        Response::Error { message } => {
+            eprintln!("credguard: the daemon reports an error: {message}");
+            2
+        }
+        other => {
+            eprintln!("credguard: unexpected answer from the daemon: {other:?}");
+            2
+        }
+    }
+}
+
+fn explain(e: &ClientError, path: &Path, deadline: Duration) -> String {
+    let sock = path.display();
+    match e {
+        ClientError::NoDaemon => format!(
+            "credguard: no credguardd daemon answers on {sock}; `credguard check` works without it."
+        ),
+        ClientError::Timeout => format!(
+            "credguard: the daemon (socket {sock}) did not answer within {} ms; restart it or allow more time with CREDGUARD_TIMEOUT_MS.",
+            deadline.as_millis()
+        ),
+        ClientError::VersionMismatch(_) => format!("credguard: {e}."),
+        other => format!("credguard: {other} (socket {sock})"),
+    }
+}
+
 fn check(args: &[String]) -> i32 {
+    let (mut profile, mut json, mut offline, mut fresh) = (None, false, false, false);
+    let mut i = 0;
+    while i < args.len() {
+        match profile_arg(args, &mut i) {
+            Err(code) => return code,
+            Ok(Some(p)) => profile = Some(p),
+            Ok(None) => match args[i].as_str() {
+                "--json" => json = true,
+                "--offline" => offline = true,
+                "--fresh" => fresh = true,
+                h if is_help(h) => return help(HELP_CHECK),
+                other => return usage_error(&format!("unknown option {other} for check")),
+            },
+        }
+        i += 1;
+    }
+    let req = Request::Check {
+        profile,
+        json,
+        offline,
+        fresh,
+    };
+    let path = socket_path(&process_env);
+    let deadline = env_ms("CREDGUARD_TIMEOUT_MS", TIMEOUT_MS);
+    match exchange(&path, &req, deadline) {
+        Ok(Response::Text { body, exit_code }) => {
+            return print_answer(Response::Text { body, exit_code });
+        }
+        Err(ClientError::NoDaemon) => {}
+        Ok(Response::Error { message }) => {
+            eprintln!("credguard: the daemon reports an error ({message}); checking here instead");
+        }
+        Ok(other) => {
+            eprintln!(
+                "credguard: unexpected answer from the daemon ({other:?}); checking here instead"
+            );
+        }
+        Err(e) => {
+            let why = explain(&e, &path, deadline);
+            eprintln!("{why}\ncredguard: checking here instead");
+        }
+    }
+    run_engine(args)
+}
+
+/// Without a daemon, `check` is the engine run once: exec `credguardd check <args>`.
+fn run_engine(args: &[String]) -> i32 {
     let exe = std::env::current_exe().ok();
     let path = std::env::var("PATH").ok();
     let Some(engine) = credguard_client::find_engine(exe.as_deref(), path.as_deref()) else {
         eprintln!(
-            "credguard: cannot find credguardd next to this program or on PATH; install it with `cargo install --path daemon`"
+            "credguard: no daemon is running and credguardd is neither next to this program nor on PATH; install it with `cargo install --path daemon`"
         );
         return 2;
     };
     let err = Command::new(&engine).arg("check").args(args).exec();
     eprintln!("credguard: cannot run {}: {err}", engine.display());
     2
+}
+
+// ---------------------------------------------------------------------------------------
+// init
+
+fn init(args: &[String]) -> i32 {
+    let shell = match args {
+        [h] if is_help(h) => return help(HELP_INIT),
+        [s] => s.as_str(),
+        [] => return usage_error("init needs a shell: zsh, bash or fish"),
+        _ => return usage_error("init takes one shell: zsh, bash or fish"),
+    };
+    let (script, fish) = match shell {
+        "zsh" => (INIT_ZSH, false),
+        "bash" => (INIT_BASH, false),
+        "fish" => (INIT_FISH, true),
+        other => return usage_error(&format!("unknown shell {other:?} (zsh, bash or fish)")),
+    };
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("credguard: cannot find the path of this program: {e}");
+            return 2;
+        }
+    };
+    let Some(exe) = exe.to_str() else {
+        eprintln!(
+            "credguard: the path of this program is not valid UTF-8: {}",
+            exe.display()
+        );
+        return 2;
+    };
+    out(&render_hook(script, exe, fish));
+    0
+}
+
+/// The hook with every `::CREDGUARD::` (bare, or inside `"…"` or `'…'`) replaced by the
+/// single-quoted path of this program.
+fn render_hook(script: &str, exe: &str, fish: bool) -> String {
+    let quoted = if fish {
+        format!("'{}'", exe.replace('\\', "\\\\").replace('\'', "\\'"))
+    } else {
+        format!("'{}'", exe.replace('\'', "'\\''"))
+    };
+    script
+        .replace(&format!("\"{PLACEHOLDER}\""), &quoted)
+        .replace(&format!("'{PLACEHOLDER}'"), &quoted)
+        .replace(PLACEHOLDER, &quoted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hooks_are_rendered_with_a_quoted_path() {
+        for (script, fish) in [(INIT_ZSH, false), (INIT_BASH, false), (INIT_FISH, true)] {
+            assert!(script.contains(PLACEHOLDER));
+            let r = render_hook(script, "/opt/my tools/credguard", fish);
+            assert!(!r.contains(PLACEHOLDER));
+            assert!(r.contains("'/opt/my tools/credguard' prompt"), "{r}");
+        }
+        assert_eq!(
+            render_hook("\"::CREDGUARD::\" x", "/a'b", false),
+            "'/a'\\''b' x"
+        );
+        assert_eq!(
+            render_hook("::CREDGUARD:: x", "/a'b\\c", true),
+            "'/a\\'b\\\\c' x"
+        );
+        assert_eq!(render_hook("'::CREDGUARD::' x", "/a", false), "'/a' x");
+    }
+
+    #[test]
+    fn every_command_has_help() {
+        for c in ["check", "status", "doctor", "prompt", "init", "help"] {
+            assert!(command_help(c).is_some_and(|h| h.starts_with("usage: credguard")));
+        }
+        assert!(command_help("bogus").is_none());
+    }
 }
