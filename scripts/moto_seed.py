@@ -1,6 +1,6 @@
 """Seed a moto server for credguard's tests and print what was made, as JSON.
 
-usage: moto_seed.py ENDPOINT [SPEC_JSON]
+usage: moto_seed.py ENDPOINT SPEC_JSON
 
 Run it with moto's auth disabled (POST /moto-api/reset-auth, body `inf`, Content-Type
 text/plain); the Rust harness (daemon/tests/support/moto.rs) does that around each call.
@@ -19,10 +19,6 @@ SPEC_JSON is {"ops": [...]}, run in order. Each op is an object:
       sts:AssumeRole signed with K/S ("user": N instead of K/S: N's last key of this call).
       -> {"access_key_id", "secret_access_key", "session_token", "arn", "expiration"}
 Prints {"results": [one object per op]}.
-
-Without SPEC_JSON (the older fixed scenario): users alice, bob (key deleted) and carol,
-role `deployer` assumed by carol; prints {"alice": {...}, "bob": {...}, "carol": {...},
-"role": {...}}.
 """
 import json
 import sys
@@ -89,18 +85,8 @@ def main():
 
     ops = {"user": user, "delete_key": delete_key, "role": role, "assume": assume}
 
-    if len(sys.argv) > 2:
-        spec = json.loads(sys.argv[2])
-        json.dump({"results": [ops[op["op"]](op) for op in spec["ops"]]}, sys.stdout)
-        return
-
-    out = {name: user({"name": name}) for name in ("alice", "bob", "carol")}
-    delete_key({"user": "bob"})
-    role({"name": "deployer", "trust_arn": out["carol"]["arn"]})
-    session = assume({"role": "deployer", "user": "carol", "session_name": "ci"})
-    out["role"] = dict(session, arn=session["role_arn"])
-    json.dump(out, sys.stdout)
-
+    spec = json.loads(sys.argv[2])
+    json.dump({"results": [ops[op["op"]](op) for op in spec["ops"]]}, sys.stdout)
 
 if __name__ == "__main__":
     main()

@@ -485,8 +485,6 @@ impl Ctx<'_> {
                 token_file,
                 ..
             } => {
-                let path = locate::locate(self.world, FileKind::Config).path;
-                let _ = path;
                 if std::fs::metadata(token_file).is_err() {
                     problems.push(Problem {
                         code: Code::UnreadableFile,
@@ -625,13 +623,7 @@ impl Ctx<'_> {
                 },
             });
         }
-        let clean = credcheck::without_hidden(value);
-        let issue = match field {
-            Field::KeyId => credcheck::key_id_problem(&clean).map(|m| (Code::MalformedKeyId, m)),
-            Field::Secret => credcheck::secret_problem(&clean).map(|m| (Code::MalformedSecret, m)),
-            Field::Token => None,
-        };
-        if let Some((code, m)) = issue {
+        if let Some((code, m)) = format_issue(field, value) {
             problems.push(Problem {
                 code,
                 severity: Severity::Error,
@@ -784,17 +776,7 @@ impl Ctx<'_> {
                     fix: format!("export {var} again without the {} (the SDK does not trim environment variables)", h.name()),
                 });
             }
-            let clean = credcheck::without_hidden(value);
-            let issue = match field {
-                Field::KeyId => {
-                    credcheck::key_id_problem(&clean).map(|m| (Code::MalformedKeyId, m))
-                }
-                Field::Secret => {
-                    credcheck::secret_problem(&clean).map(|m| (Code::MalformedSecret, m))
-                }
-                Field::Token => None,
-            };
-            if let Some((code, m)) = issue {
+            if let Some((code, m)) = format_issue(field, value) {
                 problems.push(Problem {
                     code,
                     severity: Severity::Error,
@@ -852,6 +834,17 @@ impl Ctx<'_> {
             verdict: v,
             material,
         }
+    }
+}
+
+/// A key id or secret that is not one (judged without its hidden characters, which are
+/// reported on their own).
+fn format_issue(field: Field, value: &str) -> Option<(Code, String)> {
+    let clean = credcheck::without_hidden(value);
+    match field {
+        Field::KeyId => credcheck::key_id_problem(&clean).map(|m| (Code::MalformedKeyId, m)),
+        Field::Secret => credcheck::secret_problem(&clean).map(|m| (Code::MalformedSecret, m)),
+        Field::Token => None,
     }
 }
 

@@ -231,13 +231,6 @@ pub fn state_of(problems: &[Problem], accepted: bool) -> State {
     State::Unknown
 }
 
-/// `AKIA…SIBF`: first four and last four characters; anything shorter than 12 shows nothing.
-pub fn mask_key_id(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() < 12 {
-        return "…".to_string();
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
-}
+/// `AKIA…SIBF`: first four and last four characters; anything shorter than 12 shows
+/// nothing. One definition, shared with the client.
+pub use credguard_client::proto::mask_key_id;
