@@ -191,7 +191,8 @@ impl Ctx<'_> {
         if !exists {
             if problems.is_empty() {
                 let location = if selected {
-                    Some(selection.describe().to_string())
+                    // `default` chosen by nobody has no place to point at
+                    (*selection != Selection::Default).then(|| selection.describe().to_string())
                 } else {
                     self.header_loc(name)
                 };
