@@ -3,9 +3,13 @@
 //! * [`proto`]: the versioned, framed, size-bounded wire protocol;
 //! * [`paths`]: where the daemon's socket lives;
 //! * [`client`]: one deadline-bounded request/response exchange;
+//! * [`badge`]: the prompt badge's format;
+//! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
+pub mod badge;
 pub mod client;
+pub mod envcreds;
 pub mod paths;
 pub mod proto;
 

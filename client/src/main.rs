@@ -10,13 +10,13 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use credguard_client::paths::{process_env, socket_path};
+use credguard_client::badge::{self, Mark, NEUTRAL_MARK};
+use credguard_client::envcreds;
 use credguard_client::{ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange};
 
-/// What `prompt` prints when it cannot tell (no daemon, timeout, any error).
-const NEUTRAL_MARK: &str = "aws:?";
 const PROMPT_TIMEOUT_MS: u64 = 50;
 const TIMEOUT_MS: u64 = 10_000;
 
@@ -33,6 +33,7 @@ commands:
                       problem with file:line and the exact fix
   prompt [--ascii]    the badge for this shell (for prompt hooks); never blocks
   init zsh|bash|fish  print the prompt hook: eval \"$(credguard init zsh)\"
+  reload              the daemon re-reads its config and the AWS files
   help [command]      this text, or a command's
 
 options:
@@ -87,6 +88,12 @@ tell in time. Never prints an error, always exits 0. Gives up after 50 ms
 
   --ascii       plain ASCII badge";
 
+const HELP_RELOAD: &str = "\
+usage: credguard reload
+
+Ask the daemon to re-read its config file and the AWS files now (like SIGHUP). A
+broken config is reported and the previous one kept.";
+
 const HELP_INIT: &str = "\
 usage: credguard init zsh|bash|fish
 
@@ -128,6 +135,11 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
         "status" => status(&args),
         "doctor" => doctor(&args),
         "init" => init(&args),
+        "reload" => match args.first().map(String::as_str) {
+            None => ask(&Request::Reload),
+            Some(h) if is_help(h) => help(HELP_RELOAD),
+            Some(other) => usage_error(&format!("unknown option {other} for reload")),
+        },
         "help" | "--help" | "-h" => match args.first().map(String::as_str) {
             None => help(USAGE),
             Some(c) => match command_help(c) {
@@ -154,6 +166,7 @@ fn command_help(cmd: &str) -> Option<&'static str> {
         "doctor" => HELP_DOCTOR,
         "prompt" => HELP_PROMPT,
         "init" => HELP_INIT,
+        "reload" => HELP_RELOAD,
         "help" => USAGE,
         _ => return None,
     })
@@ -205,16 +218,11 @@ fn non_empty_env(key: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------
 // prompt
 
-/// Fingerprint of the AWS credentials in this shell's environment, sent so the daemon
-/// can answer with their verdict.
-///
-/// Placeholder: always `None` until the daemon issue that validates environment
-/// credentials defines the (keyed) fingerprint and fills this in.
-fn env_fingerprint() -> Option<String> {
-    None
-}
-
 /// Never prints an error, never fails: the badge, nothing, or the neutral mark; exit 0.
+///
+/// Environment credentials are what the SDK uses when they are set, so they decide the
+/// badge: first judged here offline; then their verdict is asked by fingerprint; only when
+/// the daemon has none are they submitted (once) for validation in the background.
 fn prompt(args: &[OsString]) -> i32 {
     let mut ascii = false;
     for a in args {
@@ -229,26 +237,38 @@ fn prompt(args: &[OsString]) -> i32 {
             }
         }
     }
+    let start = Instant::now();
+    let deadline = env_ms("CREDGUARD_PROMPT_TIMEOUT_MS", PROMPT_TIMEOUT_MS);
+    let env_creds = envcreds::from_env(&process_env);
+    if let Some(why) = env_creds.as_ref().and_then(envcreds::offline_problem) {
+        out(&badge::format(badge::ENV_LABEL, Mark::Invalid, why, ascii));
+        return 0;
+    }
     let query = PromptQuery {
         profile: non_empty_env("AWS_PROFILE").or_else(|| non_empty_env("AWS_DEFAULT_PROFILE")),
-        env_fingerprint: if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-            env_fingerprint()
-        } else {
-            None
-        },
+        env_fingerprint: env_creds.as_ref().map(envcreds::fingerprint),
         ascii,
     };
-    let deadline = env_ms("CREDGUARD_PROMPT_TIMEOUT_MS", PROMPT_TIMEOUT_MS);
     let path = socket_path(&process_env);
-    match exchange(&path, &Request::Prompt(query), deadline) {
-        Ok(Response::Badge { text, .. }) => {
-            // the badge goes into a prompt: no control characters (escapes, newlines)
-            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-            if !clean.is_empty() {
-                out(&clean);
+    let text = match exchange(&path, &Request::Prompt(query), deadline) {
+        Ok(Response::Badge { state, .. }) if state == "need-env" => {
+            let left = deadline.saturating_sub(start.elapsed());
+            match env_creds {
+                Some(c) if !left.is_zero() => match exchange(&path, &Request::SubmitEnv(c), left) {
+                    Ok(Response::Badge { .. }) => {
+                        badge::format(badge::ENV_LABEL, Mark::Checking, "checking", ascii)
+                    }
+                    _ => NEUTRAL_MARK.to_string(),
+                },
+                _ => NEUTRAL_MARK.to_string(),
             }
         }
-        _ => out(NEUTRAL_MARK),
+        // the badge goes into a prompt: no control characters (escapes, newlines)
+        Ok(Response::Badge { text, .. }) => text.chars().filter(|c| !c.is_control()).collect(),
+        _ => NEUTRAL_MARK.to_string(),
+    };
+    if !text.is_empty() {
+        out(&text);
     }
     0
 }
@@ -340,7 +360,7 @@ fn explain(e: &ClientError, path: &Path, deadline: Duration) -> String {
     let sock = path.display();
     match e {
         ClientError::NoDaemon => format!(
-            "credguard: no credguardd daemon answers on {sock}; `credguard check` works without it."
+            "credguard: no credguardd daemon answers on {sock}.\n  start it: `credguardd &` (or `systemctl --user start credguard` once installed as a service)\n  `credguard check` works without it."
         ),
         ClientError::Timeout => format!(
             "credguard: the daemon (socket {sock}) did not answer within {} ms; restart it or allow more time with CREDGUARD_TIMEOUT_MS.",
@@ -485,7 +505,7 @@ mod tests {
 
     #[test]
     fn every_command_has_help() {
-        for c in ["check", "status", "doctor", "prompt", "init", "help"] {
+        for c in ["check", "status", "doctor", "prompt", "init", "reload", "help"] {
             assert!(command_help(c).is_some_and(|h| h.starts_with("usage: credguard")));
         }
         assert!(command_help("bogus").is_none());

@@ -125,6 +125,19 @@ pub fn diagnose(world: &World, loaded: &Loaded, config: &Config, opts: &Options)
     out
 }
 
+/// Only the environment's credentials (for credentials a shell submits to the daemon):
+/// the same checks as the `(env)` entry of [`diagnose`], None when none are set.
+pub fn diagnose_env(world: &World, loaded: &Loaded, config: &Config) -> Option<Diagnosis> {
+    let ctx = Ctx {
+        world,
+        loaded,
+        config,
+        now: world.now(),
+    };
+    let env = env_credentials(world)?;
+    Some(ctx.env_entry(env))
+}
+
 struct Ctx<'a> {
     world: &'a World,
     loaded: &'a Loaded,

@@ -8,7 +8,8 @@ use credguard::render::{self, Style};
 use credguard::world::World;
 use std::io::{IsTerminal, Write};
 
-const USAGE: &str = "usage: credguardd [run]                 run the daemon in the foreground
+const USAGE: &str = "usage: credguardd [run]                 run the daemon in the foreground (logs to
+                                         stderr, or to journald under systemd)
        credguardd check [--profile P] [--json] [--offline] [--fresh]
                                          diagnose (and validate) once, then exit
        credguardd --version";
@@ -28,6 +29,10 @@ fn main() {
 fn run(args: &[String]) -> anyhow::Result<i32> {
     match args.first().map(String::as_str) {
         Some("check") => cmd_check(&args[1..]),
+        None | Some("run") if args.len() <= 1 => {
+            init_logging(true);
+            Ok(credguard::daemon::run())
+        }
         Some("--version") | Some("-V") => {
             println!("credguardd {}", env!("CARGO_PKG_VERSION"));
             Ok(0)
@@ -76,7 +81,7 @@ fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
-    init_logging();
+    init_logging(false);
     let world = World::from_process();
     let config = match paths::config_file(&world) {
         Some(path) => Config::load(&path)?,
@@ -100,17 +105,38 @@ fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
     Ok(report.exit_code())
 }
 
-/// Logs go to stderr (journald picks them up under systemd); `RUST_LOG` or
-/// `CREDGUARD_LOG` set the filter, default `warn` for one-shot commands.
-fn init_logging() {
+/// Logs go to stderr, or to journald when `JOURNAL_STREAM` says stderr is the journal
+/// (systemd). `CREDGUARD_LOG` or `RUST_LOG` set the filter; the default is `info` for the
+/// daemon and `warn` for one-shot commands.
+fn init_logging(daemon: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = std::env::var("CREDGUARD_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| {
-            "warn,aws_runtime=error,aws_config=error,aws_smithy_runtime=error".into()
+            let level = if daemon { "info" } else { "warn" };
+            format!("{level},aws_runtime=error,aws_config=error,aws_smithy_runtime=error")
         });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+    let filter = tracing_subscriber::EnvFilter::new(filter);
+    if daemon && std::env::var_os("JOURNAL_STREAM").is_some() {
+        match tracing_journald::layer() {
+            Ok(layer) => {
+                let _ = tracing_subscriber::registry()
+                    .with(filter)
+                    .with(layer.with_syslog_identifier("credguardd".into()))
+                    .try_init();
+                return;
+            }
+            Err(e) => eprintln!("credguardd: journald unavailable ({e}); logging to stderr"),
+        }
+    }
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .without_time()
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal());
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = if daemon {
+        registry.with(fmt).try_init()
+    } else {
+        registry.with(fmt.without_time()).try_init()
+    };
 }

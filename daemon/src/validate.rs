@@ -54,80 +54,132 @@ impl Validator {
         fresh: bool,
     ) -> Option<f64> {
         let now = world.now().unix_timestamp();
-        let mut jobs: HashMap<String, (Material, Target)> = HashMap::new();
-        let mut fps: Vec<Option<String>> = Vec::with_capacity(diags.len());
-        for d in diags.iter() {
-            let fp = d.material.as_ref().map(|m| {
-                let t = sts::target(world, profiles, m.profile.as_deref());
-                let fp = cache.fingerprint(m, &t);
-                if fresh || cache.fresh(&fp, now).is_none() {
-                    jobs.entry(fp.clone()).or_insert_with(|| (m.clone(), t));
-                }
-                fp
-            });
-            fps.push(fp);
-        }
+        let plan = plan(world, profiles, diags, cache, fresh);
         let sem = Arc::new(Semaphore::new(self.max_concurrent));
         let mut set = tokio::task::JoinSet::new();
-        for (fp, (m, t)) in jobs {
-            let sem = sem.clone();
-            let settings = self.settings.clone();
-            let calls = self.calls.clone();
-            set.spawn(async move {
-                let _permit = sem.acquire_owned().await;
-                calls.fetch_add(1, Ordering::Relaxed);
-                let answer = sts::validate(&m, &t, &settings).await;
-                if matches!(
-                    answer.outcome,
-                    Outcome::Rejected {
-                        code: Code::BadSecret,
-                        ..
-                    }
-                ) {
-                    calls.fetch_add(1, Ordering::Relaxed);
-                }
-                (fp, scrub(answer, &m))
-            });
+        for (fp, job) in plan.jobs {
+            set.spawn(self.call(sem.clone(), fp, job));
         }
-        let mut newest_skew: Option<(i64, f64)> = None;
         while let Some(res) = set.join_next().await {
             let Ok((fp, answer)) = res else { continue };
-            let failures = match (&answer.outcome, cache.entries.get(&fp)) {
-                (Outcome::Unknown { .. }, Some(prev)) => prev.failures.saturating_add(1),
-                (Outcome::Unknown { .. }, None) => 1,
-                _ => 0,
-            };
-            let ttl = match answer.outcome {
-                Outcome::Unknown { .. } => {
-                    let exp = failures.saturating_sub(1).min(20);
-                    (self.retry_min.saturating_mul(1i64 << exp)).min(self.retry_max)
-                }
-                _ => self.ok_interval,
-            };
-            cache.entries.insert(
-                fp,
-                Entry {
-                    outcome: answer.outcome,
-                    checked_at: now,
-                    fresh_until: now + ttl,
-                    failures,
-                    skew_seconds: answer.skew_seconds,
-                },
-            );
+            self.record(cache, fp, answer, now);
         }
-        for (d, fp) in diags.iter_mut().zip(fps) {
-            let Some(entry) = fp.and_then(|fp| cache.entries.get(&fp)) else {
-                continue;
-            };
-            if let Some(s) = entry.skew_seconds
-                && newest_skew.is_none_or(|(t, _)| entry.checked_at > t)
-            {
-                newest_skew = Some((entry.checked_at, s));
-            }
-            apply(d, entry);
-        }
-        newest_skew.map(|(_, s)| s)
+        apply_all(diags, &plan.fps, cache)
     }
+
+    /// One validation (with its confirmation call, if any) under `sem`; the answer is
+    /// scrubbed of key material.
+    pub fn call(
+        &self,
+        sem: Arc<Semaphore>,
+        fp: String,
+        job: Job,
+    ) -> impl std::future::Future<Output = (String, Answer)> + Send + 'static {
+        let settings = self.settings.clone();
+        let calls = self.calls.clone();
+        async move {
+            let _permit = sem.acquire_owned().await;
+            calls.fetch_add(1, Ordering::Relaxed);
+            let answer = sts::validate(&job.material, &job.target, &settings).await;
+            if matches!(
+                answer.outcome,
+                Outcome::Rejected {
+                    code: Code::BadSecret,
+                    ..
+                }
+            ) {
+                calls.fetch_add(1, Ordering::Relaxed);
+            }
+            let answer = scrub(answer, &job.material);
+            (fp, answer)
+        }
+    }
+
+    /// Store an answer: definite answers stay fresh for the ok interval, unknown ones are
+    /// retried with exponential backoff.
+    pub fn record(&self, cache: &mut Cache, fp: String, answer: Answer, now: i64) {
+        let failures = match (&answer.outcome, cache.entries.get(&fp)) {
+            (Outcome::Unknown { .. }, Some(prev)) => prev.failures.saturating_add(1),
+            (Outcome::Unknown { .. }, None) => 1,
+            _ => 0,
+        };
+        let ttl = match answer.outcome {
+            Outcome::Unknown { .. } => {
+                let exp = failures.saturating_sub(1).min(20);
+                (self.retry_min.saturating_mul(1i64 << exp)).min(self.retry_max)
+            }
+            _ => self.ok_interval,
+        };
+        cache.entries.insert(
+            fp,
+            Entry {
+                outcome: answer.outcome,
+                checked_at: now,
+                fresh_until: now + ttl,
+                failures,
+                skew_seconds: answer.skew_seconds,
+            },
+        );
+    }
+}
+
+/// What one STS call needs.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub material: Material,
+    pub target: Target,
+}
+
+/// Fingerprints of a list of diagnoses, and the calls to make.
+pub struct Plan {
+    /// One per diagnosis: the fingerprint of its material, if it has any.
+    pub fps: Vec<Option<String>>,
+    /// Distinct credential sets without a fresh verdict (all of them when `fresh`).
+    pub jobs: HashMap<String, Job>,
+}
+
+pub fn plan(
+    world: &World,
+    profiles: &Profiles,
+    diags: &[Diagnosis],
+    cache: &Cache,
+    fresh: bool,
+) -> Plan {
+    let now = world.now().unix_timestamp();
+    let mut jobs: HashMap<String, Job> = HashMap::new();
+    let mut fps: Vec<Option<String>> = Vec::with_capacity(diags.len());
+    for d in diags {
+        let fp = d.material.as_ref().map(|m| {
+            let target = sts::target(world, profiles, m.profile.as_deref());
+            let fp = cache.fingerprint(m, &target);
+            if fresh || cache.fresh(&fp, now).is_none() {
+                jobs.entry(fp.clone()).or_insert_with(|| Job {
+                    material: m.clone(),
+                    target,
+                });
+            }
+            fp
+        });
+        fps.push(fp);
+    }
+    Plan { fps, jobs }
+}
+
+/// Fold the cached verdicts into `diags` (`fps` from [`plan`]); the newest clock skew.
+pub fn apply_all(diags: &mut [Diagnosis], fps: &[Option<String>], cache: &Cache) -> Option<f64> {
+    let mut newest_skew: Option<(i64, f64)> = None;
+    for (d, fp) in diags.iter_mut().zip(fps) {
+        let Some(entry) = fp.as_ref().and_then(|fp| cache.entries.get(fp)) else {
+            continue;
+        };
+        if let Some(s) = entry.skew_seconds
+            && newest_skew.is_none_or(|(t, _)| entry.checked_at > t)
+        {
+            newest_skew = Some((entry.checked_at, s));
+        }
+        apply(d, entry);
+    }
+    newest_skew.map(|(_, s)| s)
 }
 
 /// Fold a cached verdict into a diagnosis.

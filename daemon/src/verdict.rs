@@ -173,7 +173,7 @@ pub struct ProfileVerdict {
     pub problems: Vec<Problem>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub version: u32,
     pub checked_at: String,
