@@ -85,7 +85,10 @@ mod tests {
             "aws:prod ✗ invalid key"
         );
         assert_eq!(format("dev", Mark::Expiring, "12m", true), "aws:dev ~ 12m");
-        assert_eq!(format("a\x1b[31mb", Mark::Checking, "", false), "aws:a[31mb …");
+        assert_eq!(
+            format("a\x1b[31mb", Mark::Checking, "", false),
+            "aws:a[31mb …"
+        );
         assert_eq!(format("é", Mark::Invalid, "x", true), "aws: ! x");
         assert_eq!(short_duration(-5), "0s");
         assert_eq!(short_duration(59), "59s");

@@ -40,9 +40,13 @@ pub fn offline_problem(c: &EnvCredentials) -> Option<&'static str> {
         return Some("partial env");
     }
     let token = c.session_token.as_deref().unwrap_or("");
-    if [c.access_key_id.as_str(), c.secret_access_key.as_str(), token]
-        .iter()
-        .any(|v| v.chars().any(is_hidden))
+    if [
+        c.access_key_id.as_str(),
+        c.secret_access_key.as_str(),
+        token,
+    ]
+    .iter()
+    .any(|v| v.chars().any(is_hidden))
     {
         return Some("hidden char");
     }
@@ -68,7 +72,10 @@ pub fn offline_problem(c: &EnvCredentials) -> Option<&'static str> {
 fn is_hidden(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '"' | '\'')
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '"' | '\''
+        )
 }
 
 /// A 128-bit fingerprint of everything that decides STS's answer, as 32 hex digits.
@@ -146,10 +153,7 @@ mod tests {
             f(&mut c);
             offline_problem(&c)
         };
-        assert_eq!(
-            with(&|c| c.secret_access_key.clear()),
-            Some("partial env")
-        );
+        assert_eq!(with(&|c| c.secret_access_key.clear()), Some("partial env"));
         assert_eq!(
             with(&|c| c.access_key_id.push('\u{a0}')),
             Some("hidden char")

@@ -12,9 +12,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use credguard_client::paths::{process_env, socket_path};
 use credguard_client::badge::{self, Mark, NEUTRAL_MARK};
 use credguard_client::envcreds;
+use credguard_client::paths::{process_env, socket_path};
 use credguard_client::{ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange};
 
 const PROMPT_TIMEOUT_MS: u64 = 50;
@@ -505,7 +505,9 @@ mod tests {
 
     #[test]
     fn every_command_has_help() {
-        for c in ["check", "status", "doctor", "prompt", "init", "reload", "help"] {
+        for c in [
+            "check", "status", "doctor", "prompt", "init", "reload", "help",
+        ] {
             assert!(command_help(c).is_some_and(|h| h.starts_with("usage: credguard")));
         }
         assert!(command_help("bogus").is_none());

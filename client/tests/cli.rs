@@ -154,7 +154,6 @@ fn prompt_sends_aws_default_profile_and_ascii() {
         .cmd(&["prompt", "--ascii"])
         .env("AWS_PROFILE", "")
         .env("AWS_DEFAULT_PROFILE", "dev")
-        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
         .env("CREDGUARD_PROMPT_TIMEOUT_MS", "20000")
         .output()
         .unwrap();
@@ -167,6 +166,46 @@ fn prompt_sends_aws_default_profile_and_ascii() {
             ascii: true,
         })
     );
+}
+
+#[test]
+fn broken_env_credentials_are_judged_without_the_daemon() {
+    let sb = Sandbox::new();
+    // no daemon at all: an offline verdict needs none
+    for (vars, want) in [
+        (
+            &[("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")][..],
+            "aws:env ✗ partial env",
+        ),
+        (
+            &[
+                ("AWS_ACCESS_KEY_ID", "ASIAIOSFODNN7EXAMPLE"),
+                (
+                    "AWS_SECRET_ACCESS_KEY",
+                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                ),
+            ][..],
+            "aws:env ✗ no session token",
+        ),
+        (
+            &[
+                ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE "),
+                (
+                    "AWS_SECRET_ACCESS_KEY",
+                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                ),
+            ][..],
+            "aws:env ✗ hidden char",
+        ),
+    ] {
+        let mut c = sb.cmd(&["prompt"]);
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(text(&out.stdout), want);
+        assert_eq!(text(&out.stderr), "");
+    }
 }
 
 #[test]

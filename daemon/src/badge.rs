@@ -86,12 +86,7 @@ pub fn for_verdict(
 
 /// The badge for a profile that does not exist (named by AWS_PROFILE in the shell).
 pub fn not_found(label: &str, ascii: bool) -> String {
-    badge::format(
-        label,
-        Mark::Invalid,
-        reason(Code::ProfileNotFound),
-        ascii,
-    )
+    badge::format(label, Mark::Invalid, reason(Code::ProfileNotFound), ascii)
 }
 
 #[cfg(test)]
@@ -143,7 +138,10 @@ mod tests {
             "aws:dev ~ 12m"
         );
         let ok = verdict(State::Ok, vec![], None);
-        assert_eq!(for_verdict(&ok, "p", false, now, false), (String::new(), "ok"));
+        assert_eq!(
+            for_verdict(&ok, "p", false, now, false),
+            (String::new(), "ok")
+        );
         let unknown = verdict(State::Unknown, vec![], None);
         assert_eq!(for_verdict(&unknown, "p", false, now, false).0, "");
         assert_eq!(

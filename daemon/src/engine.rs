@@ -92,7 +92,9 @@ impl Shared {
 pub enum Command {
     /// Re-read the config and the files (SIGHUP, `credguard` reload). Replies with a
     /// message about the config.
-    Reload { reply: Option<oneshot::Sender<String>> },
+    Reload {
+        reply: Option<oneshot::Sender<String>>,
+    },
     /// A full check (validation of what is stale, or of everything with `fresh`); replies
     /// once every needed answer is in.
     Check {
@@ -361,7 +363,8 @@ impl Engine {
         let mut done = Vec::new();
         while let Some((fp, answer)) = next.take() {
             self.in_flight.remove(&fp);
-            self.validator.record(&mut self.cache, fp.clone(), answer, now);
+            self.validator
+                .record(&mut self.cache, fp.clone(), answer, now);
             done.push(fp);
             next = self.results_rx.try_recv().ok();
         }

@@ -8,7 +8,8 @@ use credguard::render::{self, Style};
 use credguard::world::World;
 use std::io::{IsTerminal, Write};
 
-const USAGE: &str = "usage: credguardd [run]                 run the daemon in the foreground (logs to
+const USAGE: &str =
+    "usage: credguardd [run]                 run the daemon in the foreground (logs to
                                          stderr, or to journald under systemd)
        credguardd check [--profile P] [--json] [--offline] [--fresh]
                                          diagnose (and validate) once, then exit

@@ -41,7 +41,9 @@ pub struct Notifier {
 impl Notifier {
     pub fn from_env() -> Notifier {
         Notifier {
-            socket: std::env::var("NOTIFY_SOCKET").ok().filter(|s| !s.is_empty()),
+            socket: std::env::var("NOTIFY_SOCKET")
+                .ok()
+                .filter(|s| !s.is_empty()),
         }
     }
 

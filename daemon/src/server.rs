@@ -34,7 +34,9 @@ pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
-    #[error("another credguardd is already running for this user (lock {lock} is held, socket {socket})")]
+    #[error(
+        "another credguardd is already running for this user (lock {lock} is held, socket {socket})"
+    )]
     AlreadyRunning { lock: PathBuf, socket: PathBuf },
     #[error("{path}: {why}")]
     Unsafe { path: PathBuf, why: String },
@@ -125,7 +127,9 @@ pub fn bind(path: &Path, origin: SocketOrigin) -> Result<Bound, BindError> {
             };
             return Err(BindError::Unsafe {
                 path: path.to_path_buf(),
-                why: format!("{what} is where the socket should be; remove it or set CREDGUARD_SOCKET to another path"),
+                why: format!(
+                    "{what} is where the socket should be; remove it or set CREDGUARD_SOCKET to another path"
+                ),
             });
         }
         Err(_) => {}
@@ -451,12 +455,10 @@ pub fn prompt(snap: &Snapshot, q: &PromptQuery, now: OffsetDateTime) -> Response
             }
         }
         // a shell that names no profile and has no default: nothing to say
-        None if q.profile.is_none() || snap.ignored.iter().any(|p| p == name) => {
-            Response::Badge {
-                text: String::new(),
-                state: "none".into(),
-            }
-        }
+        None if q.profile.is_none() || snap.ignored.iter().any(|p| p == name) => Response::Badge {
+            text: String::new(),
+            state: "none".into(),
+        },
         None => Response::Badge {
             text: badge::not_found(name, q.ascii),
             state: "invalid".into(),

@@ -50,8 +50,12 @@ impl Watch {
                 // a queue overflow or watch error: assume anything changed
                 Err(_) => true,
                 Ok(ev) => {
-                    if matches!(ev.kind, EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_)))
-                        && armed.read().is_ok_and(|a| ev.paths.iter().any(|p| a.contains(p)))
+                    if matches!(
+                        ev.kind,
+                        EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
+                    ) && armed
+                        .read()
+                        .is_ok_and(|a| ev.paths.iter().any(|p| a.contains(p)))
                     {
                         dead.store(true, Ordering::SeqCst);
                     }
@@ -59,9 +63,7 @@ impl Watch {
                         && t.read().is_ok_and(|targets| {
                             ev.paths.is_empty()
                                 || ev.paths.iter().any(|p| {
-                                    targets
-                                        .iter()
-                                        .any(|t| p.starts_with(t) || t.starts_with(p))
+                                    targets.iter().any(|t| p.starts_with(t) || t.starts_with(p))
                                 })
                         })
                 }
@@ -95,7 +97,11 @@ impl Watch {
             *t = targets;
         }
         let dead = self.dead.swap(false, Ordering::SeqCst);
-        let stale = dead || self.armed.iter().any(|(dir, id)| wanted.get(dir) != Some(id));
+        let stale = dead
+            || self
+                .armed
+                .iter()
+                .any(|(dir, id)| wanted.get(dir) != Some(id));
         tracing::debug!(?wanted, stale, "arming");
         if stale || self.watcher.is_none() {
             self.watcher = None;

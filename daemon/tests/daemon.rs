@@ -56,7 +56,10 @@ fn badge_follows_vim_saves_and_a_recreated_aws_dir() {
     assert_eq!(b, "aws:default ✗ invalid key");
     eprintln!("STS verdict shown {t:?} after the save");
     assert_eq!(
-        user.prompt(&[("CREDGUARD_PROMPT_TIMEOUT_MS", "2000"), ("AWS_PROFILE", "default")]),
+        user.prompt(&[
+            ("CREDGUARD_PROMPT_TIMEOUT_MS", "2000"),
+            ("AWS_PROFILE", "default")
+        ]),
         "aws:default ✗ invalid key"
     );
 
@@ -68,10 +71,14 @@ fn badge_follows_vim_saves_and_a_recreated_aws_dir() {
 
     // ~/.aws removed: the profile is gone; recreated: the daemon follows
     std::fs::remove_dir_all(user.aws()).unwrap();
-    user.wait_prompt(&[("AWS_PROFILE", "work")], WAIT, |b| b == "aws:work ✗ no such profile");
+    user.wait_prompt(&[("AWS_PROFILE", "work")], WAIT, |b| {
+        b == "aws:work ✗ no such profile"
+    });
     std::fs::create_dir(user.aws()).unwrap();
     std::fs::write(user.credentials(), profile("work", &unknown)).unwrap();
-    let (b, _) = user.wait_prompt(&[("AWS_PROFILE", "work")], WAIT, |b| b.contains("invalid key"));
+    let (b, _) = user.wait_prompt(&[("AWS_PROFILE", "work")], WAIT, |b| {
+        b.contains("invalid key")
+    });
     assert_eq!(b, "aws:work ✗ invalid key");
     // AWS_PROFILE is per shell: another shell on another profile sees its own badge
     std::fs::write(
@@ -81,9 +88,13 @@ fn badge_follows_vim_saves_and_a_recreated_aws_dir() {
     .unwrap();
     user.wait_state("home", "ok", WAIT);
     assert_eq!(user.prompt(&[("AWS_PROFILE", "home")]), "");
-    assert_eq!(user.prompt(&[("AWS_PROFILE", "work")]), "aws:work ✗ invalid key");
     assert_eq!(
-        user.client(&["prompt", "--ascii"], &[("AWS_PROFILE", "work")]).stdout,
+        user.prompt(&[("AWS_PROFILE", "work")]),
+        "aws:work ✗ invalid key"
+    );
+    assert_eq!(
+        user.client(&["prompt", "--ascii"], &[("AWS_PROFILE", "work")])
+            .stdout,
         b"aws:work ! invalid key"
     );
 }
@@ -117,7 +128,11 @@ fn a_thousand_writes_cost_one_sts_call_per_changed_credential_set() {
     std::thread::sleep(Duration::from_millis(500));
     let after = calls.load(std::sync::atomic::Ordering::SeqCst);
     eprintln!("1000 saves in {took:?}: {} STS call(s)", after - before);
-    assert_eq!(after - before, 1, "exactly one call, for profile b's new credentials");
+    assert_eq!(
+        after - before,
+        1,
+        "exactly one call, for profile b's new credentials"
+    );
     assert_eq!(user.state_of("a").as_deref(), Some("ok"));
 }
 
@@ -139,7 +154,11 @@ fn env_credentials_are_validated_once_in_the_background() {
     for _ in 0..5 {
         assert_eq!(user.prompt(&good), "");
     }
-    assert_eq!(moto.calls_with(&alice.access_key_id), 1, "the verdict is cached");
+    assert_eq!(
+        moto.calls_with(&alice.access_key_id),
+        1,
+        "the verdict is cached"
+    );
 
     let wrong = [
         ("AWS_ACCESS_KEY_ID", "AKIAZZZZZZZZZZZZZZZZ"),
@@ -162,7 +181,11 @@ fn env_credentials_are_validated_once_in_the_background() {
 #[test]
 fn kill_9_leaves_a_neutral_mark_and_a_restart_recovers_the_socket() {
     let user = User::new(CLOSED);
-    std::fs::write(user.credentials(), "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n").unwrap();
+    std::fs::write(
+        user.credentials(),
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+    )
+    .unwrap();
     let mut d = user.start();
     assert_eq!(user.prompt(&[]), "aws:default ✗ no secret");
 
@@ -178,23 +201,38 @@ fn kill_9_leaves_a_neutral_mark_and_a_restart_recovers_the_socket() {
 
     d.signal("KILL");
     d.wait_exit();
-    assert!(user.socket().exists(), "kill -9 leaves the socket file behind");
+    assert!(
+        user.socket().exists(),
+        "kill -9 leaves the socket file behind"
+    );
     let start = Instant::now();
     assert_eq!(user.prompt(&[]), "aws:?");
     eprintln!("prompt with a dead daemon: {:?}", start.elapsed());
-    assert!(start.elapsed() < Duration::from_secs(2), "the prompt must not wait for a dead daemon");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "the prompt must not wait for a dead daemon"
+    );
     let status = user.client(&["status"], &[]);
     assert_eq!(status.status.code(), Some(2));
     let err = String::from_utf8_lossy(&status.stderr);
-    assert!(err.contains("credguardd &"), "status tells how to start the daemon: {err}");
+    assert!(
+        err.contains("credguardd &"),
+        "status tells how to start the daemon: {err}"
+    );
 
     // a hung daemon (stopped) costs the prompt its deadline, not more
     let mut d = user.start();
     assert!(d.log().contains("stale socket"), "{}", d.log());
     d.signal("STOP");
     let start = Instant::now();
-    assert_eq!(user.prompt(&[("CREDGUARD_PROMPT_TIMEOUT_MS", "100")]), "aws:?");
-    eprintln!("prompt with a hung daemon (100 ms deadline): {:?}", start.elapsed());
+    assert_eq!(
+        user.prompt(&[("CREDGUARD_PROMPT_TIMEOUT_MS", "100")]),
+        "aws:?"
+    );
+    eprintln!(
+        "prompt with a hung daemon (100 ms deadline): {:?}",
+        start.elapsed()
+    );
     assert!(start.elapsed() < Duration::from_secs(2));
     d.signal("CONT");
 
@@ -207,22 +245,41 @@ fn kill_9_leaves_a_neutral_mark_and_a_restart_recovers_the_socket() {
 #[test]
 fn another_users_connection_is_refused() {
     let user = User::new(CLOSED);
-    std::fs::write(user.credentials(), "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n").unwrap();
+    std::fs::write(
+        user.credentials(),
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+    )
+    .unwrap();
     let d = user.start();
     let dir = user.socket().parent().unwrap().to_path_buf();
     let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700, "socket directory mode");
-    let mode = std::fs::metadata(user.socket()).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(user.socket())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600, "socket mode");
 
-    let is_root = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)) .unwrap() == 0;
+    let is_root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap()
+        == 0;
     if !is_root {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI runs as root to switch users");
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI runs as root to switch users"
+        );
         eprintln!("SKIP: needs root to run a client as another user");
         return;
     }
     // open the file permissions so that only the peer-uid check stands in the way
-    for p in [user.dir.path().to_path_buf(), user.dir.path().join("runtime"), dir.clone()] {
+    for p in [
+        user.dir.path().to_path_buf(),
+        user.dir.path().join("runtime"),
+        dir.clone(),
+    ] {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o777)).unwrap();
     }
     std::fs::set_permissions(user.socket(), std::fs::Permissions::from_mode(0o666)).unwrap();
@@ -237,7 +294,10 @@ fn another_users_connection_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     let log = d.log();
-    assert!(log.contains("refused a connection from another user") && log.contains("uid=65534"), "{log}");
+    assert!(
+        log.contains("refused a connection from another user") && log.contains("uid=65534"),
+        "{log}"
+    );
     // the owner is still served
     assert_eq!(user.prompt(&[]), "aws:default ✗ no secret");
 }
@@ -258,48 +318,86 @@ fn raw(socket: &std::path::Path, bytes: &[u8], close_write: bool) -> Option<Vec<
 #[test]
 fn bad_input_on_the_socket_is_answered_or_dropped_and_the_daemon_keeps_serving() {
     let user = User::new(CLOSED);
-    std::fs::write(user.credentials(), "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n").unwrap();
+    std::fs::write(
+        user.credentials(),
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+    )
+    .unwrap();
     let d = user.start();
     let sock = user.socket();
     let decode = |b: Vec<u8>| proto::decode_response(&b[4..]).unwrap();
 
     // garbage payload: an error answer naming the problem
-    let r = decode(raw(&sock, &proto::encode_frame(b"\x00\xffnot a request").unwrap(), false).unwrap());
-    assert!(matches!(&r, proto::Response::Error { message } if message.contains("bad request")), "{r:?}");
+    let r = decode(
+        raw(
+            &sock,
+            &proto::encode_frame(b"\x00\xffnot a request").unwrap(),
+            false,
+        )
+        .unwrap(),
+    );
+    assert!(
+        matches!(&r, proto::Response::Error { message } if message.contains("bad request")),
+        "{r:?}"
+    );
     // oversized: refused before reading it
     let r = decode(raw(&sock, &(u32::MAX).to_be_bytes(), false).unwrap());
-    assert!(matches!(&r, proto::Response::Error { message } if message.contains("exceeds")), "{r:?}");
+    assert!(
+        matches!(&r, proto::Response::Error { message } if message.contains("exceeds")),
+        "{r:?}"
+    );
     // another protocol version: said so
-    let r = decode(raw(&sock, &proto::encode_frame(b"v=99\nt=ping\n").unwrap(), false).unwrap());
-    assert_eq!(r, proto::Response::VersionMismatch { daemon_protocol: PROTOCOL_VERSION });
+    let r = decode(
+        raw(
+            &sock,
+            &proto::encode_frame(b"v=99\nt=ping\n").unwrap(),
+            false,
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        r,
+        proto::Response::VersionMismatch {
+            daemon_protocol: PROTOCOL_VERSION
+        }
+    );
     // truncated frames: dropped
     assert_eq!(raw(&sock, &[0, 0, 0, 50, b'v'], true), None);
     assert_eq!(raw(&sock, &[0, 0], true), None);
 
     // silent clients and a crowd: 2,000 connections at once, 300 of them never writing
-    let silent: Vec<UnixStream> = (0..300).map(|_| UnixStream::connect(&sock).unwrap()).collect();
-    let threads: Vec<_> = (0..8)
-        .map(|_| {
-            let user_vars = user.vars.clone();
-            let sock = sock.clone();
-            std::thread::spawn(move || {
-                let _ = user_vars;
-                let mut ok = 0;
-                for _ in 0..212 {
-                    if let Ok(credguard_client::Response::Badge { .. }) = credguard_client::exchange(
-                        &sock,
-                        &credguard_client::Request::Prompt(Default::default()),
-                        Duration::from_secs(10),
-                    ) {
-                        ok += 1;
-                    }
-                }
-                ok
-            })
-        })
+    let silent: Vec<UnixStream> = (0..300)
+        .map(|_| UnixStream::connect(&sock).unwrap())
         .collect();
+    let threads: Vec<_> =
+        (0..8)
+            .map(|_| {
+                let user_vars = user.vars.clone();
+                let sock = sock.clone();
+                std::thread::spawn(move || {
+                    let _ = user_vars;
+                    let mut ok = 0;
+                    for _ in 0..212 {
+                        if let Ok(credguard_client::Response::Badge { .. }) =
+                            credguard_client::exchange(
+                                &sock,
+                                &credguard_client::Request::Prompt(Default::default()),
+                                Duration::from_secs(10),
+                            )
+                        {
+                            ok += 1;
+                        }
+                    }
+                    ok
+                })
+            })
+            .collect();
     let ok: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
-    assert_eq!(ok, 8 * 212, "every well-formed request answered while 300 clients sat silent");
+    assert_eq!(
+        ok,
+        8 * 212,
+        "every well-formed request answered while 300 clients sat silent"
+    );
     drop(silent);
     let rss = d.rss_kib();
     eprintln!("daemon RSS after the crowd: {rss} KiB");
@@ -310,7 +408,11 @@ fn bad_input_on_the_socket_is_answered_or_dropped_and_the_daemon_keeps_serving()
 #[test]
 fn files_replaced_deleted_or_half_written_are_verdicts_not_crashes() {
     let user = User::new(CLOSED);
-    std::fs::write(user.credentials(), "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n").unwrap();
+    std::fs::write(
+        user.credentials(),
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+    )
+    .unwrap();
     let mut d = user.start();
     assert_eq!(user.prompt(&[]), "aws:default ✗ no secret");
     // the credentials file replaced by a directory
@@ -323,9 +425,16 @@ fn files_replaced_deleted_or_half_written_are_verdicts_not_crashes() {
     assert!(text.contains("unreadable-file"), "{text}");
     std::fs::remove_dir(user.credentials()).unwrap();
     // half-written: a section header cut in the middle
-    std::fs::write(user.credentials(), "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n[prod").unwrap();
+    std::fs::write(
+        user.credentials(),
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n[prod",
+    )
+    .unwrap();
     user.wait_prompt(&[], WAIT, |b| b.contains("parse error"));
-    assert!(d.child.try_wait().unwrap().is_none(), "the daemon is still up");
+    assert!(
+        d.child.try_wait().unwrap().is_none(),
+        "the daemon is still up"
+    );
 }
 
 #[test]
@@ -338,19 +447,37 @@ fn config_edits_and_sighup_reload_and_a_broken_config_keeps_the_old_one() {
     .unwrap();
     let d = user.start();
     let names = |u: &User| -> Vec<String> {
-        u.status()["profiles"].as_array().unwrap().iter().map(|p| p["profile"].as_str().unwrap().to_string()).collect()
+        u.status()["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["profile"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(names(&user), ["default", "noisy"]);
     // an edit of config.toml is picked up by the watcher
     user.save_like_vim(&user.config_file(), "ignore_profiles = [\"noisy\"]\n");
     let start = Instant::now();
     while names(&user) != ["default"] {
-        assert!(start.elapsed() < WAIT, "config edit not applied: {:?}\n{}", names(&user), d.log());
+        assert!(
+            start.elapsed() < WAIT,
+            "config edit not applied: {:?}\n{}",
+            names(&user),
+            d.log()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(user.prompt(&[("AWS_PROFILE", "noisy")]), "", "an ignored profile stays quiet");
+    assert_eq!(
+        user.prompt(&[("AWS_PROFILE", "noisy")]),
+        "",
+        "an ignored profile stays quiet"
+    );
     // a broken config: logged, the previous one kept
-    std::fs::write(user.config_file(), "ignore_profiles = [\"noisy\"\nbogus = 1\n").unwrap();
+    std::fs::write(
+        user.config_file(),
+        "ignore_profiles = [\"noisy\"\nbogus = 1\n",
+    )
+    .unwrap();
     d.signal("HUP");
     let start = Instant::now();
     while !d.log().contains("keeping the previous one") {
@@ -361,7 +488,10 @@ fn config_edits_and_sighup_reload_and_a_broken_config_keeps_the_old_one() {
     // `credguard reload` reports the config error too
     let out = user.client(&["reload"], &[]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("kept the previous configuration") && text.contains("line"), "{text}");
+    assert!(
+        text.contains("kept the previous configuration") && text.contains("line"),
+        "{text}"
+    );
     std::fs::write(user.config_file(), "").unwrap();
     let out = user.client(&["reload"], &[]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("reloaded"));

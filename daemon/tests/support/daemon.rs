@@ -46,7 +46,10 @@ impl User {
             ("AWS_ENDPOINT_URL_STS".into(), endpoint.into()),
             ("AWS_REGION".into(), "us-east-1".into()),
             ("PATH".into(), "/usr/bin:/bin".into()),
-            ("CREDGUARD_LOG".into(), "debug,aws_smithy_runtime=warn,aws_runtime=warn,aws_config=warn,hyper=warn".into()),
+            (
+                "CREDGUARD_LOG".into(),
+                "debug,aws_smithy_runtime=warn,aws_runtime=warn,aws_config=warn,hyper=warn".into(),
+            ),
         ];
         User { dir, vars }
     }
@@ -99,7 +102,11 @@ impl User {
     pub fn prompt(&self, extra: &[(&str, &str)]) -> String {
         let out = self.client(&["prompt"], extra);
         assert_eq!(out.status.code(), Some(0), "prompt must always exit 0");
-        assert!(out.stderr.is_empty(), "prompt printed to stderr: {:?}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.stderr.is_empty(),
+            "prompt printed to stderr: {:?}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -116,10 +123,7 @@ impl User {
             if want(&b) {
                 return (b, start.elapsed());
             }
-            assert!(
-                start.elapsed() < limit,
-                "badge still {b:?} after {limit:?}"
-            );
+            assert!(start.elapsed() < limit, "badge still {b:?} after {limit:?}");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -128,9 +132,8 @@ impl User {
     pub fn status(&self) -> serde_json::Value {
         let out = self.client(&["status", "--json"], &[]);
         let text = String::from_utf8_lossy(&out.stdout);
-        serde_json::from_str(&text).unwrap_or_else(|e| {
-            panic!("{e}: {text}\n{}", String::from_utf8_lossy(&out.stderr))
-        })
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{e}: {text}\n{}", String::from_utf8_lossy(&out.stderr)))
     }
 
     /// The state of `profile` in `status --json`.

@@ -2,5 +2,5 @@
 //! Each test crate uses only part of it, hence the `dead_code` allowance.
 #![allow(dead_code, clippy::unwrap_used)]
 
-pub mod moto;
 pub mod daemon;
+pub mod moto;
