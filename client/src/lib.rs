@@ -12,6 +12,7 @@ pub mod client;
 pub mod envcreds;
 pub mod paths;
 pub mod proto;
+pub mod service;
 
 pub use client::{ClientError, exchange};
 pub use paths::{current_uid, socket_path};

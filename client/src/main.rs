@@ -34,6 +34,8 @@ commands:
   prompt [--ascii]    the badge for this shell (for prompt hooks); never blocks
   init zsh|bash|fish  print the prompt hook: eval \"$(credguard init zsh)\"
   reload              the daemon re-reads its config and the AWS files
+  service install|uninstall|status
+                      run credguardd as a systemd user service
   help [command]      this text, or a command's
 
 options:
@@ -94,6 +96,20 @@ usage: credguard reload
 Ask the daemon to re-read its config file and the AWS files now (like SIGHUP). A
 broken config is reported and the previous one kept.";
 
+const HELP_SERVICE: &str = "\
+usage: credguard service install|uninstall|status
+
+Run credguardd as a systemd user service:
+
+  install     write ~/.config/systemd/user/credguard.service (ExecStart: the
+              credguardd next to this program, else on PATH), then
+              `systemctl --user daemon-reload` and `enable --now`
+  uninstall   disable and stop it, remove the unit
+  status      is the unit installed, is it running
+
+Without a systemd user manager, install writes the unit and prints how to start the
+daemon from your shell instead (exit 1).";
+
 const HELP_INIT: &str = "\
 usage: credguard init zsh|bash|fish
 
@@ -135,6 +151,7 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
         "status" => status(&args),
         "doctor" => doctor(&args),
         "init" => init(&args),
+        "service" => service(&args),
         "reload" => match args.first().map(String::as_str) {
             None => ask(&Request::Reload),
             Some(h) if is_help(h) => help(HELP_RELOAD),
@@ -167,6 +184,7 @@ fn command_help(cmd: &str) -> Option<&'static str> {
         "prompt" => HELP_PROMPT,
         "init" => HELP_INIT,
         "reload" => HELP_RELOAD,
+        "service" => HELP_SERVICE,
         "help" => USAGE,
         _ => return None,
     })
@@ -430,6 +448,36 @@ fn run_engine(args: &[String]) -> i32 {
     let err = Command::new(&engine).arg("check").args(args).exec();
     eprintln!("credguard: cannot run {}: {err}", engine.display());
     2
+}
+
+// ---------------------------------------------------------------------------------------
+// service
+
+fn service(args: &[String]) -> i32 {
+    use credguard_client::service;
+    match args {
+        [h] if is_help(h) => help(HELP_SERVICE),
+        [cmd] if cmd == "install" => {
+            let exe = std::env::current_exe().ok();
+            let path = std::env::var("PATH").ok();
+            match credguard_client::find_engine(exe.as_deref(), path.as_deref()) {
+                Some(engine) => {
+                    let engine = std::fs::canonicalize(&engine).unwrap_or(engine);
+                    service::install(&process_env, &engine)
+                }
+                None => {
+                    eprintln!(
+                        "credguard: credguardd is neither next to this program nor on PATH; install it first (`cargo install --path daemon`)"
+                    );
+                    2
+                }
+            }
+        }
+        [cmd] if cmd == "uninstall" => service::uninstall(&process_env),
+        [cmd] if cmd == "status" => service::status(&process_env),
+        [] => usage_error("service needs install, uninstall or status"),
+        _ => usage_error(&format!("unknown service command {:?}", args.join(" "))),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -167,6 +167,13 @@ impl User {
 
     /// Start `credguardd` and wait until it answers on its socket.
     pub fn start_with(&self, extra: &[(&str, &str)]) -> Daemon {
+        let mut d = self.spawn_with(extra);
+        d.wait_ready();
+        d
+    }
+
+    /// Start `credguardd` without waiting for it.
+    pub fn spawn_with(&self, extra: &[(&str, &str)]) -> Daemon {
         let log = self.dir.path().join(format!(
             "credguardd-{}.log",
             std::time::SystemTime::now()
@@ -185,13 +192,11 @@ impl User {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        let mut d = Daemon {
+        Daemon {
             child,
             log,
             socket: self.socket(),
-        };
-        d.wait_ready();
-        d
+        }
     }
 }
 
@@ -206,7 +211,7 @@ impl Daemon {
         self.child.id()
     }
 
-    fn wait_ready(&mut self) {
+    pub fn wait_ready(&mut self) {
         let start = Instant::now();
         loop {
             if let Ok(Response::Pong { .. }) =

@@ -1,0 +1,176 @@
+//! `credguard service install|uninstall|status`: the systemd user unit, written with the
+//! path of `credguardd` filled in, then `systemctl --user` to load and start it. Where
+//! systemd's user manager is not reachable, say what to do instead.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The unit template (`systemd/credguard.service`).
+pub const UNIT_TEMPLATE: &str = include_str!("../../systemd/credguard.service");
+pub const UNIT_NAME: &str = "credguard.service";
+const PLACEHOLDER: &str = "::CREDGUARDD::";
+
+/// The unit with `ExecStart` pointing at `credguardd`, quoted for systemd (a path with
+/// spaces in double quotes; `%` doubled, as systemd expands specifiers).
+pub fn render_unit(credguardd: &str) -> String {
+    let escaped = credguardd
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('%', "%%");
+    let arg = if escaped.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        format!("\"{escaped}\"")
+    } else {
+        escaped
+    };
+    UNIT_TEMPLATE.replace(PLACEHOLDER, &arg)
+}
+
+/// `$XDG_CONFIG_HOME/systemd/user` (absolute only), else `~/.config/systemd/user`.
+pub fn unit_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let set = |k: &str| env(k).filter(|v| !v.is_empty());
+    if let Some(d) = set("XDG_CONFIG_HOME").filter(|d| d.starts_with('/')) {
+        return Some(Path::new(&d).join("systemd/user"));
+    }
+    set("HOME").map(|h| Path::new(&h).join(".config/systemd/user"))
+}
+
+/// Runs `systemctl --user ARGS`: Ok(()) or the reason it failed (its stderr).
+fn systemctl(args: &[&str]) -> Result<(), String> {
+    match Command::new("systemctl").arg("--user").args(args).output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+        Err(e) => Err(format!("cannot run systemctl: {e}")),
+    }
+}
+
+fn without_systemd(unit: &Path, why: &str) -> String {
+    format!(
+        "credguard: systemd's user manager is not reachable ({why}).\n\
+         The unit is at {}; once systemd runs for your user: systemctl --user daemon-reload && systemctl --user enable --now credguard\n\
+         Without systemd, start the daemon from your shell's start-up file instead, e.g. in ~/.profile:\n  \
+         pgrep -u \"$USER\" -x credguardd >/dev/null || (credguardd >/dev/null 2>&1 &)\n\
+         (a second credguardd exits at once: one daemon per user)",
+        unit.display()
+    )
+}
+
+/// `install`: 0 when the service runs, 1 when the unit was written but systemd could not
+/// start it (with instructions), 2 on errors.
+pub fn install(env: &dyn Fn(&str) -> Option<String>, credguardd: &Path) -> i32 {
+    let Some(dir) = unit_dir(env) else {
+        eprintln!(
+            "credguard: neither XDG_CONFIG_HOME nor HOME is set: nowhere to install the unit"
+        );
+        return 2;
+    };
+    let Some(exe) = credguardd.to_str() else {
+        eprintln!(
+            "credguard: the path of credguardd is not UTF-8: {}",
+            credguardd.display()
+        );
+        return 2;
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("credguard: cannot create {}: {e}", dir.display());
+        return 2;
+    }
+    let unit = dir.join(UNIT_NAME);
+    if let Err(e) = std::fs::write(&unit, render_unit(exe)) {
+        eprintln!("credguard: cannot write {}: {e}", unit.display());
+        return 2;
+    }
+    println!("installed {} (ExecStart={exe})", unit.display());
+    if let Err(why) = systemctl(&["daemon-reload"]) {
+        eprintln!("{}", without_systemd(&unit, &why));
+        return 1;
+    }
+    if let Err(why) = systemctl(&["enable", "--now", UNIT_NAME]) {
+        eprintln!("credguard: `systemctl --user enable --now {UNIT_NAME}` failed: {why}");
+        return 1;
+    }
+    println!("credguard.service enabled and started; `credguard status` shows its verdicts");
+    0
+}
+
+pub fn uninstall(env: &dyn Fn(&str) -> Option<String>) -> i32 {
+    let Some(dir) = unit_dir(env) else {
+        eprintln!("credguard: neither XDG_CONFIG_HOME nor HOME is set");
+        return 2;
+    };
+    let unit = dir.join(UNIT_NAME);
+    let stopped = systemctl(&["disable", "--now", UNIT_NAME]);
+    match std::fs::remove_file(&unit) {
+        Ok(()) => println!("removed {}", unit.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("{} was not installed", unit.display())
+        }
+        Err(e) => {
+            eprintln!("credguard: cannot remove {}: {e}", unit.display());
+            return 2;
+        }
+    }
+    if let Err(why) = stopped.and_then(|()| systemctl(&["daemon-reload"])) {
+        eprintln!(
+            "credguard: systemd's user manager did not answer ({why}); if credguardd still runs, stop it with `pkill -u \"$USER\" -x credguardd`"
+        );
+        return 1;
+    }
+    0
+}
+
+pub fn status(env: &dyn Fn(&str) -> Option<String>) -> i32 {
+    let unit = unit_dir(env).map(|d| d.join(UNIT_NAME));
+    match &unit {
+        Some(u) if u.is_file() => println!("unit: {} (installed)", u.display()),
+        Some(u) => println!(
+            "unit: {} (not installed: `credguard service install`)",
+            u.display()
+        ),
+        None => println!("unit: no HOME, nowhere to install"),
+    }
+    match Command::new("systemctl")
+        .args(["--user", "is-active", UNIT_NAME])
+        .output()
+    {
+        Ok(o) => {
+            let state = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            let err = String::from_utf8_lossy(&o.stderr).trim().to_string();
+            let shown = if state.is_empty() { err } else { state };
+            println!("systemd: {shown}");
+        }
+        Err(e) => println!("systemd: systemctl unavailable ({e})"),
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_start_is_quoted_for_systemd() {
+        let u = render_unit("/usr/local/bin/credguardd");
+        assert!(u.contains("\nExecStart=/usr/local/bin/credguardd\n"), "{u}");
+        assert!(!u.contains(PLACEHOLDER));
+        let u = render_unit("/opt/my tools/100%/credguardd");
+        assert!(
+            u.contains("\nExecStart=\"/opt/my tools/100%%/credguardd\"\n"),
+            "{u}"
+        );
+    }
+
+    #[test]
+    fn unit_dir_follows_xdg() {
+        let env = |k: &str| match k {
+            "HOME" => Some("/home/u".to_string()),
+            "XDG_CONFIG_HOME" => Some("relative".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            unit_dir(&env),
+            Some(PathBuf::from("/home/u/.config/systemd/user"))
+        );
+        let env = |k: &str| (k == "XDG_CONFIG_HOME").then(|| "/x".to_string());
+        assert_eq!(unit_dir(&env), Some(PathBuf::from("/x/systemd/user")));
+    }
+}
