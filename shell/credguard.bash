@@ -1,21 +1,65 @@
 # credguard prompt hook for bash. Load it from ~/.bashrc with:
 #   eval "$(credguard init bash)"
-# From PROMPT_COMMAND, puts credguard's badge (empty when all is well) in front of
-# PS1. Loading it twice changes nothing.
+#
+# From PROMPT_COMMAND (a string, or an array in bash >= 5.1) it asks `credguard prompt`
+# for this shell's badge (empty when all is well), puts it in $CREDGUARD_BADGE and, by
+# default, in front of PS1. The badge is referenced from PS1, never pasted into it, so it
+# is never expanded as code; the user's PS1 and other PROMPT_COMMAND entries are kept.
+#
+# Settings (read at every prompt):
+#   CREDGUARD_BADGE_POSITION  left (default) | none (only set $CREDGUARD_BADGE)
+#   CREDGUARD_ASCII=1         plain ASCII badge
+#   CREDGUARD_COLOR           red (default) | yellow | magenta | cyan | none
+#   CREDGUARD_PROMPT_TIMEOUT_MS  deadline of the exchange (default 50)
+# Loading it twice changes nothing; safe under set -u and set -e.
+
+CREDGUARD_BADGE=''
+_credguard_shown=''
+# tells `credguard doctor` that the hook is loaded
+export CREDGUARD_HOOK=bash
 
 _credguard_prompt() {
-  local status=$?
-  _credguard_badge=$("::CREDGUARD::" prompt 2>/dev/null)
-  # PS1 refers to the badge instead of containing it: it is never expanded as code.
-  # Re-added whenever something else rebuilt PS1.
-  case $PS1 in
-    *'${_credguard_badge'*) ;;
-    *) PS1='${_credguard_badge:+$_credguard_badge }'"$PS1" ;;
+  local status=$? code=''
+  if [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]]; then
+    CREDGUARD_BADGE=$("::CREDGUARD::" prompt --ascii 2>/dev/null) || CREDGUARD_BADGE=''
+  else
+    CREDGUARD_BADGE=$("::CREDGUARD::" prompt 2>/dev/null) || CREDGUARD_BADGE=''
+  fi
+  case ${CREDGUARD_COLOR-red} in
+    red) code=31 ;;
+    yellow) code=33 ;;
+    magenta) code=35 ;;
+    cyan) code=36 ;;
+    *) code='' ;;
   esac
-  return $status
+  if [[ -z $CREDGUARD_BADGE ]]; then
+    _credguard_shown=''
+  elif [[ -n $code ]]; then
+    # \001 \002: readline's markers around zero-width escapes
+    _credguard_shown=$'\001\e['"${code}m"$'\002'"$CREDGUARD_BADGE"$'\001\e[0m\002 '
+  else
+    _credguard_shown="$CREDGUARD_BADGE "
+  fi
+  if [[ ${CREDGUARD_BADGE_POSITION-left} == left ]]; then
+    # re-added whenever something else rebuilt PS1
+    # shellcheck disable=SC2016 # the literal text of the reference, not its value
+    case ${PS1-} in
+      *'${_credguard_shown'*) ;;
+      *) PS1='${_credguard_shown-}'"${PS1-}" ;;
+    esac
+  fi
+  return "$status"
 }
 
-case $PROMPT_COMMAND in
-  *_credguard_prompt*) ;;
-  *) PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}_credguard_prompt" ;;
-esac
+if [[ $(declare -p PROMPT_COMMAND 2>/dev/null) == "declare -a"* ]]; then
+  case " ${PROMPT_COMMAND[*]} " in
+    *" _credguard_prompt "*) ;;
+    *) PROMPT_COMMAND+=(_credguard_prompt) ;;
+  esac
+else
+  # shellcheck disable=SC2128,SC2178 # this branch: PROMPT_COMMAND is a string
+  case ${PROMPT_COMMAND-} in
+    *_credguard_prompt*) ;;
+    *) PROMPT_COMMAND="${PROMPT_COMMAND:+${PROMPT_COMMAND}$'\n'}_credguard_prompt" ;;
+  esac
+fi

@@ -1,7 +1,16 @@
 # credguard prompt hook for fish. Load it from ~/.config/fish/config.fish with:
 #   credguard init fish | source
-# Wraps fish_right_prompt: credguard's badge (empty when all is well), then the
-# right prompt there was before. Loading it twice changes nothing.
+#
+# Asks `credguard prompt` for this shell's badge (empty when all is well) at every
+# prompt, keeps it in $CREDGUARD_BADGE and the function `credguard_badge`, and by
+# default shows it before the right prompt there was before.
+#
+# Settings (read at every prompt):
+#   CREDGUARD_BADGE_POSITION  right (default) | left | none
+#   CREDGUARD_ASCII=1         plain ASCII badge
+#   CREDGUARD_COLOR           a set_color colour (default red; none: no colour)
+#   CREDGUARD_PROMPT_TIMEOUT_MS  deadline of the exchange (default 50)
+# Loading it twice changes nothing.
 
 if not functions -q _credguard_original_right_prompt
     if functions -q fish_right_prompt
@@ -11,17 +20,61 @@ if not functions -q _credguard_original_right_prompt
         end
     end
 end
+if not functions -q _credguard_original_prompt
+    if functions -q fish_prompt
+        functions -c fish_prompt _credguard_original_prompt
+    else
+        function _credguard_original_prompt
+            printf '> '
+        end
+    end
+end
+
+set -g CREDGUARD_BADGE ''
+# tells `credguard doctor` that the hook is loaded
+set -gx CREDGUARD_HOOK fish
 
 function _credguard_set_status
     return $argv[1]
 end
 
+function _credguard_refresh --on-event fish_prompt
+    if test -n "$CREDGUARD_ASCII"; and test "$CREDGUARD_ASCII" != 0
+        set -g CREDGUARD_BADGE ("::CREDGUARD::" prompt --ascii 2>/dev/null)
+    else
+        set -g CREDGUARD_BADGE ("::CREDGUARD::" prompt 2>/dev/null)
+    end
+end
+
+# The badge with its colour, and a space after it; nothing when all is well.
+function credguard_badge
+    test -n "$CREDGUARD_BADGE"; or return 0
+    set -l color red
+    set -q CREDGUARD_COLOR; and set color $CREDGUARD_COLOR
+    if test "$color" = none
+        printf '%s ' "$CREDGUARD_BADGE"
+    else
+        set_color $color
+        printf '%s' "$CREDGUARD_BADGE"
+        set_color normal
+        printf ' '
+    end
+end
+
 function fish_right_prompt
     set -l last_status $status
-    set -l badge ("::CREDGUARD::" prompt 2>/dev/null)
-    if test -n "$badge"
-        printf '%s ' "$badge"
+    if test "$CREDGUARD_BADGE_POSITION" != left; and test "$CREDGUARD_BADGE_POSITION" != none
+        credguard_badge
     end
     _credguard_set_status $last_status
     _credguard_original_right_prompt
+end
+
+function fish_prompt
+    set -l last_status $status
+    if test "$CREDGUARD_BADGE_POSITION" = left
+        credguard_badge
+    end
+    _credguard_set_status $last_status
+    _credguard_original_prompt
 end

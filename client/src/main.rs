@@ -117,11 +117,21 @@ Print the prompt hook for the shell. Add to your shell's start-up file:
 
   zsh   (~/.zshrc):                   eval \"$(credguard init zsh)\"
   bash  (~/.bashrc):                  eval \"$(credguard init bash)\"
-  fish  (~/.config/fish/config.fish): credguard init fish | source";
+  fish  (~/.config/fish/config.fish): credguard init fish | source
+
+Snippets for other prompts: `credguard init starship` (a custom module),
+`credguard init p10k` (a powerlevel10k segment), `credguard init tmux` (status line).
+
+Settings, read at every prompt: CREDGUARD_BADGE_POSITION (zsh, fish: right|left|none;
+bash: left|none), CREDGUARD_ASCII=1, CREDGUARD_COLOR (a colour name or none),
+CREDGUARD_PROMPT_TIMEOUT_MS. The badge is also in $CREDGUARD_BADGE to place anywhere.";
 
 const INIT_ZSH: &str = include_str!("../../shell/credguard.zsh");
 const INIT_BASH: &str = include_str!("../../shell/credguard.bash");
 const INIT_FISH: &str = include_str!("../../shell/credguard.fish");
+const SNIPPET_STARSHIP: &str = include_str!("../../shell/starship.toml");
+const SNIPPET_P10K: &str = include_str!("../../shell/p10k.zsh");
+const SNIPPET_TMUX: &str = include_str!("../../shell/tmux.conf");
 const PLACEHOLDER: &str = "::CREDGUARD::";
 
 fn main() {
@@ -336,7 +346,63 @@ fn doctor(args: &[String]) -> i32 {
         }
         i += 1;
     }
+    let path = socket_path(&process_env);
+    out(&shell_section(&path));
     ask(&Request::Doctor { profile })
+}
+
+/// What `doctor` says about this shell before the daemon's report: which credentials the
+/// SDK uses here, whether the prompt hook is loaded, where the socket is expected.
+fn shell_section(path: &Path) -> String {
+    let mut s = String::from("This shell\n");
+    let env_creds = envcreds::from_env(&process_env);
+    let profile = non_empty_env("AWS_PROFILE")
+        .map(|p| format!("profile {p} (AWS_PROFILE)"))
+        .or_else(|| {
+            non_empty_env("AWS_DEFAULT_PROFILE")
+                .map(|p| format!("profile {p} (AWS_DEFAULT_PROFILE)"))
+        })
+        .unwrap_or_else(|| "profile default".into());
+    match &env_creds {
+        Some(c) => {
+            s += &format!(
+                "  credentials: the environment's AWS_ACCESS_KEY_ID ({}), not {profile}\n",
+                credguard_client::mask_key_id(&c.access_key_id)
+            );
+            if let Some(why) = envcreds::offline_problem(c) {
+                s += &format!("  environment credentials: {why} (see the (env) entry below)\n");
+            }
+        }
+        None => s += &format!("  credentials: {profile}\n"),
+    }
+    match non_empty_env("CREDGUARD_HOOK") {
+        Some(h) => s += &format!("  prompt hook: loaded ({h})\n"),
+        None => {
+            let shell = non_empty_env("SHELL")
+                .and_then(|p| p.rsplit('/').next().map(str::to_string))
+                .unwrap_or_else(|| "zsh".into());
+            let how = match shell.as_str() {
+                "fish" => {
+                    "add `credguard init fish | source` to ~/.config/fish/config.fish".to_string()
+                }
+                "bash" => "add `eval \"$(credguard init bash)\"` to ~/.bashrc".to_string(),
+                _ => format!("add `eval \"$(credguard init {shell})\"` to ~/.{shell}rc"),
+            };
+            s +=
+                &format!("  prompt hook: not loaded in this shell: {how}, then open a new shell\n");
+        }
+    }
+    let (_, origin) = credguard_client::paths::resolve_socket(&process_env);
+    let why = match origin {
+        credguard_client::paths::SocketOrigin::Override => "CREDGUARD_SOCKET",
+        credguard_client::paths::SocketOrigin::RuntimeDir => "XDG_RUNTIME_DIR",
+        credguard_client::paths::SocketOrigin::TempDir => "no XDG_RUNTIME_DIR: per-user temp dir",
+    };
+    s += &format!(
+        "  socket: {} (from {why}); the daemon must see the same CREDGUARD_SOCKET / XDG_RUNTIME_DIR\n\n",
+        path.display()
+    );
+    s
 }
 
 /// Asks the daemon; prints the report and returns its exit code, or explains on stderr
@@ -494,7 +560,14 @@ fn init(args: &[String]) -> i32 {
         "zsh" => (INIT_ZSH, false),
         "bash" => (INIT_BASH, false),
         "fish" => (INIT_FISH, true),
-        other => return usage_error(&format!("unknown shell {other:?} (zsh, bash or fish)")),
+        "starship" => return help(SNIPPET_STARSHIP.trim_end()),
+        "p10k" => return help(SNIPPET_P10K.trim_end()),
+        "tmux" => return help(SNIPPET_TMUX.trim_end()),
+        other => {
+            return usage_error(&format!(
+                "unknown shell {other:?} (zsh, bash or fish; snippets: starship, p10k, tmux)"
+            ));
+        }
     };
     let exe = match std::env::current_exe() {
         Ok(p) => p,

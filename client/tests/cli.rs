@@ -349,8 +349,49 @@ fn doctor_sends_the_profile() {
             }
         );
         assert_eq!(out.status.code(), Some(1));
-        assert_eq!(text(&out.stdout), "report\n");
+        let o = text(&out.stdout);
+        assert!(
+            o.starts_with("This shell\n  credentials: profile default\n"),
+            "{o}"
+        );
+        assert!(o.contains("prompt hook: not loaded in this shell"), "{o}");
+        assert!(o.contains("(from CREDGUARD_SOCKET)"), "{o}");
+        assert!(o.ends_with("\n\nreport\n"), "{o}");
     }
+}
+
+#[test]
+fn doctor_tells_which_credentials_this_shell_uses_and_whether_the_hook_is_loaded() {
+    let sb = Sandbox::new();
+    let daemon = fake_daemon(
+        &sb.socket(),
+        Response::Text {
+            body: "report\n".into(),
+            exit_code: 0,
+        },
+    );
+    let out = sb
+        .cmd(&["doctor"])
+        .env("CREDGUARD_HOOK", "fish")
+        .env("AWS_PROFILE", "prod")
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .output()
+        .unwrap();
+    daemon.join().unwrap();
+    let o = text(&out.stdout);
+    assert!(
+        o.contains("credentials: the environment's AWS_ACCESS_KEY_ID (AKIA…MPLE), not profile prod (AWS_PROFILE)"),
+        "{o}"
+    );
+    assert!(o.contains("prompt hook: loaded (fish)"), "{o}");
+    assert!(
+        !o.contains("wJalr") && !o.contains("AKIAIOSFODNN7EXAMPLE"),
+        "{o}"
+    );
 }
 
 #[test]
@@ -483,13 +524,17 @@ fn hooks_work_in_real_shells_and_load_idempotently() {
             "--norc",
             "--noprofile",
             "-c",
-            r#"PS1='$ '; PROMPT_COMMAND='true'
+            r#"PS1='$ '; PROMPT_COMMAND='true'; CREDGUARD_COLOR=none
 eval "$("$CG" init bash)"; eval "$("$CG" init bash)"
 false; eval "$PROMPT_COMMAND"; echo "status=$?"
-printf '[%s]\n' "${PS1@P}" "$PROMPT_COMMAND""#,
+printf '[%s]\n' "${PS1@P}" "$PROMPT_COMMAND"
+CREDGUARD_COLOR=red; _credguard_prompt; printf '[%q]\n' "${PS1@P}""#,
         ],
     ) {
-        assert_eq!(o, "status=0\n[aws:? $ ]\n[true\n_credguard_prompt]\n");
+        assert_eq!(
+            o,
+            "status=0\n[aws:? $ ]\n[true\n_credguard_prompt]\n[$'\\001\\E[31m\\002aws:?\\001\\E[0m\\002 $ ']\n"
+        );
     }
     if let Some(o) = in_shell(
         &sb,
@@ -497,7 +542,7 @@ printf '[%s]\n' "${PS1@P}" "$PROMPT_COMMAND""#,
         &[
             "-f",
             "-c",
-            r#"RPROMPT='%~'
+            r#"RPROMPT='%~'; CREDGUARD_COLOR=none
 eval "$("$CG" init zsh)"; eval "$("$CG" init zsh)"
 for f in $precmd_functions; do $f; done
 print -r -- "[$RPROMPT] ${#precmd_functions}"
@@ -513,8 +558,9 @@ setopt promptsubst; _credguard_precmd; print -r -- "[${(%%)RPROMPT}]""#,
             "--no-config",
             "-c",
             r#"function fish_right_prompt; echo -n right; end
+set -gx CREDGUARD_COLOR none
 $CG init fish | source; $CG init fish | source
-echo "["(fish_right_prompt)"]""#,
+_credguard_refresh; echo "["(fish_right_prompt)"]""#,
         ],
     ) {
         assert_eq!(o, "[aws:? right]\n");
