@@ -28,6 +28,10 @@ pub struct Config {
     pub run_credential_process: bool,
     /// Seconds a `credential_process` may run before it is abandoned.
     pub credential_process_timeout_seconds: u64,
+    /// Desktop notifications before and at expiry, and when valid credentials turn invalid.
+    pub notifications: bool,
+    /// Profiles that never notify (they still show in the prompt and the reports).
+    pub mute_profiles: Vec<String>,
 }
 
 impl Default for Config {
@@ -44,6 +48,8 @@ impl Default for Config {
             ignore_profiles: Vec::new(),
             run_credential_process: false,
             credential_process_timeout_seconds: 60,
+            notifications: true,
+            mute_profiles: Vec::new(),
         }
     }
 }

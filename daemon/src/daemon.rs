@@ -2,6 +2,7 @@
 
 use crate::cache::Cache;
 use crate::config::Config;
+use crate::desktop::Desktop;
 use crate::engine::{Command, Engine, Shared};
 use crate::paths;
 use crate::sdnotify::Notifier;
@@ -13,6 +14,25 @@ use std::sync::atomic::AtomicU64;
 use time::OffsetDateTime;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
+
+/// The wall clock; for tests, a FAKE clock: `CREDGUARD_FAKE_CLOCK_FILE` names a file
+/// holding seconds to add to the real time (re-read at every look at the clock), so a
+/// test can move time forward and send SIGHUP, as if a timer had fired.
+fn clock() -> Box<dyn Fn() -> OffsetDateTime + Send + Sync> {
+    match std::env::var_os("CREDGUARD_FAKE_CLOCK_FILE") {
+        Some(path) => {
+            tracing::warn!(file = ?path, "FAKE clock in use (CREDGUARD_FAKE_CLOCK_FILE): for tests only");
+            Box::new(move || {
+                let offset = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|s| s.trim().parse::<i64>().ok())
+                    .unwrap_or(0);
+                OffsetDateTime::now_utc() + time::Duration::seconds(offset)
+            })
+        }
+        None => Box::new(OffsetDateTime::now_utc),
+    }
+}
 
 /// Exit code when another daemon already runs for this user.
 pub const EXIT_ALREADY_RUNNING: i32 = 1;
@@ -73,14 +93,8 @@ async fn serve(
         None => Cache::ephemeral(),
     };
     let shared = Arc::new(Shared::default());
-    let mut engine = Engine::new(
-        world,
-        Box::new(OffsetDateTime::now_utc),
-        config_path,
-        config,
-        cache,
-        shared.clone(),
-    );
+    let mut engine = Engine::new(world, clock(), config_path, config, cache, shared.clone())
+        .with_desktop(Desktop::start());
     engine.start();
     tracing::info!(
         socket = %bound.path.display(),

@@ -1,6 +1,7 @@
 //! The offline diagnosis: every problem that needs no network, with its place and its fix.
 
-use crate::chain::{self, Base, Chain, ChainError, ChainErrorKind};
+use crate::chain::{self, Base, Chain, ChainError, ChainErrorKind, RoleHop};
+use crate::clicache;
 use crate::config::Config;
 use crate::credcheck::{self, Field, KeyKind};
 use crate::expiry;
@@ -229,6 +230,9 @@ impl Ctx<'_> {
             Ok(chain) => {
                 verdict.source = source_of(&chain);
                 material = self.base(&chain, &mut verdict, &mut problems);
+                if let Some(hop) = chain.roles.last() {
+                    self.role_cache_expiry(hop, &mut verdict, &mut problems);
+                }
             }
         }
         if problems.iter().any(|p| p.severity == Severity::Error) {
@@ -686,6 +690,70 @@ impl Ctx<'_> {
             let fix = format!("fetch new credentials for profile {profile}");
             self.expiry_problem(field, raw, location, &fix, v, problems);
             return;
+        }
+    }
+
+    /// The role credentials the AWS CLI cached for the last role of a chain. Without MFA
+    /// the CLI assumes the role again by itself when they run out, so only their time is
+    /// shown; with `mfa_serial`, running out means typing a code: expiring and expired
+    /// count.
+    fn role_cache_expiry(
+        &self,
+        hop: &RoleHop,
+        v: &mut ProfileVerdict,
+        problems: &mut Vec<Problem>,
+    ) {
+        let props = self.loaded.profiles.profiles.get(&hop.profile);
+        let get = |k: &str| {
+            props
+                .and_then(|p| p.get(k))
+                .map(String::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let mfa = get("mfa_serial");
+        let args = clicache::RoleArgs {
+            role_arn: &hop.role_arn,
+            external_id: hop.external_id.as_deref(),
+            session_name: hop.session_name.as_deref(),
+            mfa_serial: mfa,
+            duration_seconds: get("duration_seconds").and_then(|d| d.trim().parse().ok()),
+        };
+        match clicache::lookup(self.world, &args) {
+            clicache::Cached::None => {}
+            clicache::Cached::Unreadable { path, why } => problems.push(Problem {
+                code: Code::ParseError,
+                severity: Severity::Warning,
+                location: Some(locate::display_path(self.world, &path)),
+                message: format!("the AWS CLI's cached role credentials cannot be read: {why}"),
+                fix: format!(
+                    "delete {} (the CLI assumes the role again)",
+                    locate::display_path(self.world, &path)
+                ),
+            }),
+            clicache::Cached::Expires { path, at } => {
+                let shown = locate::display_path(self.world, &path);
+                let fix = format!(
+                    "aws sts get-caller-identity --profile {} (assumes the role again{})",
+                    v.profile,
+                    if mfa.is_some() {
+                        ", asking for the MFA code"
+                    } else {
+                        ""
+                    }
+                );
+                if mfa.is_some() {
+                    self.expiry_problem(
+                        "the cached role credentials' Expiration",
+                        &expiry::format(at),
+                        Some(shown),
+                        &fix,
+                        v,
+                        problems,
+                    );
+                } else if at > self.now {
+                    v.expires_at = Some(expiry::format(at));
+                }
+            }
         }
     }
 

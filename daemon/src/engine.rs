@@ -5,6 +5,7 @@
 use crate::cache::Cache;
 use crate::check;
 use crate::config::Config;
+use crate::desktop::{Desktop, Policy};
 use crate::diagnose::{self, Diagnosis, Options};
 use crate::expiry;
 use crate::files::{self, Loaded};
@@ -43,6 +44,9 @@ pub struct Snapshot {
     pub checking: HashSet<String>,
     /// Environment credentials submitted by shells, by the client's fingerprint.
     pub env: HashMap<String, EnvView>,
+    /// The engine's clock minus the wall clock (zero but with a FAKE test clock): the
+    /// prompt's countdown uses the engine's time.
+    pub clock_offset: time::Duration,
     /// Profiles the config says to ignore (the prompt stays quiet for them).
     pub ignored: Vec<String>,
     /// Bumped on every publication.
@@ -144,6 +148,8 @@ pub struct Engine {
     watch: Watch,
     wake: Wake,
     generation: u64,
+    desktop: Option<Desktop>,
+    policy: Policy,
 }
 
 impl Engine {
@@ -182,7 +188,15 @@ impl Engine {
             watch: Watch::new(wake.clone()),
             wake,
             generation: 0,
+            desktop: None,
+            policy: Policy::default(),
         }
+    }
+
+    /// Deliver desktop notifications through `desktop`.
+    pub fn with_desktop(mut self, desktop: Desktop) -> Engine {
+        self.desktop = Some(desktop);
+        self
     }
 
     fn world(&self) -> World {
@@ -536,11 +550,26 @@ impl Engine {
             })
             .collect();
         self.generation += 1;
+        let report = check::report(&world, diags, skew);
+        if let Some(desktop) = &self.desktop
+            && self.config.notifications
+        {
+            let muted = |p: &str| self.config.mute_profiles.iter().any(|m| m == p);
+            for note in self.policy.update(
+                &report.profiles,
+                &self.config.expiring_minutes,
+                world.now(),
+                &muted,
+            ) {
+                desktop.send(note);
+            }
+        }
         self.shared.publish(Snapshot {
-            report: check::report(&world, diags, skew),
+            report,
             checking,
             env,
             ignored: self.config.ignore_profiles.clone(),
+            clock_offset: world.now() - OffsetDateTime::now_utc(),
             generation: self.generation,
         });
     }

@@ -307,7 +307,11 @@ async fn answer(req: Request, ctx: &Ctx) -> Response {
         Request::Ping => Response::Pong {
             daemon_version: env!("CARGO_PKG_VERSION").into(),
         },
-        Request::Prompt(q) => prompt(&ctx.shared.snapshot(), &q, OffsetDateTime::now_utc()),
+        Request::Prompt(q) => {
+            let snap = ctx.shared.snapshot();
+            let now = OffsetDateTime::now_utc() + snap.clock_offset;
+            prompt(&snap, &q, now)
+        }
         Request::Status { json } => text_report(&ctx.shared.snapshot().report, json),
         Request::Doctor { profile } => match run_check(ctx, profile, false, false).await {
             Ok(r) => text_report(&r, false),

@@ -534,3 +534,82 @@ fn credential_process_runs_only_when_opted_in() {
     let pr = problem(&d[0].verdict, Code::InvalidProfileConfig);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/config:2:22"));
 }
+
+#[test]
+fn assume_role_expiry_from_the_cli_cache_and_from_the_source_profile() {
+    // the source profile's own expiry counts for the role assumed with it
+    let text = format!(
+        "{}aws_session_token = {TOKEN}\naws_expiration = 2026-11-22T10:07:00Z\n",
+        creds("src", TEMP_KEY, SECRET)
+    );
+    let config = "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = src\n\
+                  [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = src2\nmfa_serial = arn:aws:iam::123456789012:mfa/me\nduration_seconds = 3600\nexternal_id = ext\nrole_session_name = me\n\
+                  [profile src2]\n";
+    let text2 = format!("{text}{}", creds("src2", KEY, SECRET));
+    let h = Home::new(&text2, config);
+    let v = h.run();
+    let role = profile(&v, "role");
+    assert_eq!(
+        (role.source, role.state),
+        (SourceKind::AssumeRole, State::Expiring)
+    );
+    assert_eq!(role.expires_at.as_deref(), Some("2026-11-22T10:07:00Z"));
+
+    // the CLI's cached role credentials: keyed by botocore's hash of the AssumeRole
+    // arguments (see clicache::tests for the reference values)
+    let cache = h.dir.path().join(".aws/cli/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let write = |key: &str, exp: &str| {
+        std::fs::write(
+            cache.join(format!("{key}.json")),
+            format!(r#"{{"Credentials":{{"AccessKeyId":"{TEMP_KEY}","SecretAccessKey":"{SECRET}","SessionToken":"{TOKEN}","Expiration":"{exp}"}},"AssumedRoleUser":{{}}}}"#),
+        )
+        .unwrap();
+    };
+    // with MFA: running out means typing a code, so expiring counts
+    write(
+        "16ba6a5510c1c13639a13a98cbfc04c8096f54e0",
+        "2026-11-22T10:12:00+00:00",
+    );
+    let v = h.run();
+    let mfa = profile(&v, "mfa");
+    assert_eq!(mfa.state, State::Expiring, "{mfa:#?}");
+    assert_eq!(mfa.expires_at.as_deref(), Some("2026-11-22T10:12:00Z"));
+    let pr = problem(mfa, Code::Expiring);
+    assert!(
+        pr.location
+            .as_deref()
+            .unwrap()
+            .starts_with("~/.aws/cli/cache/16ba6a55"),
+        "{pr:?}"
+    );
+    assert!(pr.fix.contains("MFA code"), "{pr:?}");
+    let v = h.run_at(datetime!(2026-11-22 10:30:00 UTC));
+    assert_eq!(profile(&v, "mfa").state, State::Expired);
+
+    // without MFA the CLI assumes the role again by itself: the time shows, no warning
+    let h = Home::new(
+        &creds("plain", KEY, SECRET),
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = plain\n",
+    );
+    let cache = h.dir.path().join(".aws/cli/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join("6276837b3d6a187e0ff6b3628c88484e532b2dcc.json"),
+        r#"{"Credentials":{"Expiration":"2026-11-22T10:05:00Z"}}"#,
+    )
+    .unwrap();
+    let v = h.run();
+    let r = profile(&v, "r");
+    assert_eq!(r.expires_at.as_deref(), Some("2026-11-22T10:05:00Z"));
+    assert!(!codes(r).contains(&Code::Expiring), "{r:#?}");
+    // a broken cache file is a located warning, not a crash
+    std::fs::write(
+        cache.join("6276837b3d6a187e0ff6b3628c88484e532b2dcc.json"),
+        "{not json",
+    )
+    .unwrap();
+    let v = h.run();
+    let pr = problem(profile(&v, "r"), Code::ParseError);
+    assert_eq!(pr.severity, Severity::Warning);
+}
