@@ -150,6 +150,8 @@ pub struct Engine {
     generation: u64,
     desktop: Option<Desktop>,
     policy: Policy,
+    /// The cache could not be written last time (warned once; said again once it works).
+    cache_unwritable: bool,
 }
 
 impl Engine {
@@ -183,6 +185,7 @@ impl Engine {
             diags: Vec::new(),
             fps: Vec::new(),
             env_subs: HashMap::new(),
+            cache_unwritable: false,
             waiters: Vec::new(),
             shared,
             watch: Watch::new(wake.clone()),
@@ -405,8 +408,17 @@ impl Engine {
         self.cache
             .entries
             .retain(|_, e| e.fresh_until > now - 7 * 86_400);
-        if let Err(e) = self.cache.save() {
-            tracing::warn!(error = %e, "verdict cache not saved; verdicts kept in memory");
+        match self.cache.save() {
+            Err(e) if !self.cache_unwritable => {
+                self.cache_unwritable = true;
+                tracing::warn!(error = %e, "verdict cache not saved; verdicts kept in memory (said once until it works again)");
+            }
+            Err(e) => tracing::debug!(error = %e, "verdict cache still not saved"),
+            Ok(()) if self.cache_unwritable => {
+                self.cache_unwritable = false;
+                tracing::info!("verdict cache saved again");
+            }
+            Ok(()) => {}
         }
     }
 

@@ -109,6 +109,22 @@ fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
 /// Logs go to stderr, or to journald when `JOURNAL_STREAM` says stderr is the journal
 /// (systemd). `CREDGUARD_LOG` or `RUST_LOG` set the filter; the default is `info` for the
 /// daemon and `warn` for one-shot commands.
+/// Targets whose verbose events may hold credential material.
+fn is_sdk_target(target: &str) -> bool {
+    const SDK: [&str; 9] = [
+        "aws_sigv4",
+        "aws_smithy",
+        "aws_runtime",
+        "aws_config",
+        "aws_credential_types",
+        "aws_sdk_",
+        "hyper",
+        "h2",
+        "rustls",
+    ];
+    SDK.iter().any(|p| target.starts_with(p))
+}
+
 fn init_logging(daemon: bool) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -119,6 +135,13 @@ fn init_logging(daemon: bool) {
             format!("{level},aws_runtime=error,aws_config=error,aws_smithy_runtime=error")
         });
     let filter = tracing_subscriber::EnvFilter::new(filter);
+    // The SDK's debug and trace events carry signed requests (the session token is a
+    // header, the canonical request names the key id): never below INFO, whatever
+    // CREDGUARD_LOG asks. credguard's own events are safe at every level.
+    let sdk_cap = tracing_subscriber::filter::filter_fn(|m| {
+        *m.level() <= tracing::Level::INFO || !is_sdk_target(m.target())
+    });
+    let filter = tracing_subscriber::Layer::and_then(filter, sdk_cap);
     if daemon && std::env::var_os("JOURNAL_STREAM").is_some() {
         match tracing_journald::layer() {
             Ok(layer) => {

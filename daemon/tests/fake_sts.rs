@@ -29,6 +29,12 @@ enum Reply {
     Hang,
     Close,
     Garbage,
+    /// A TCP reset (SO_LINGER 0, then close) after reading the request.
+    Reset,
+    /// A valid answer sent a byte every `gap_ms`.
+    Slow {
+        gap_ms: u64,
+    },
 }
 
 struct FakeSts {
@@ -123,6 +129,30 @@ fn serve(mut conn: TcpStream, hits: &AtomicUsize, replies: &Mutex<Vec<Reply>>) {
                 return;
             }
             Reply::Close => return,
+            Reply::Reset => {
+                let _ = rustix::net::sockopt::set_socket_linger(&conn, Some(Duration::ZERO));
+                return;
+            }
+            Reply::Slow { gap_ms } => {
+                let body = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::111122223333:user/fake</Arn><UserId>AIDAFAKE</UserId><Account>111122223333</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nDate: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+                    date(0),
+                    body.len()
+                );
+                // headers at once, then the body in 8 slow pieces
+                let (head, rest) = resp.split_at(resp.len() - body.len());
+                if conn.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                for chunk in rest.as_bytes().chunks(rest.len().div_ceil(8)) {
+                    std::thread::sleep(Duration::from_millis(gap_ms));
+                    if conn.write_all(chunk).is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
         };
         if conn.write_all(resp.as_bytes()).is_err() {
             return;
@@ -283,6 +313,9 @@ async fn network_faults_are_unknown_never_invalid() {
         (vec![Reply::Garbage], Code::EndpointError),
         (vec![Reply::Close], Code::Network),
         (vec![Reply::Hang], Code::Network),
+        (vec![Reply::Reset], Code::Network),
+        // an answer trickling in past the call timeout (8 × 400 ms > 1.5 s)
+        (vec![Reply::Slow { gap_ms: 400 }], Code::Network),
     ];
     for (replies, want) in cases {
         let fake = FakeSts::start(replies);
@@ -317,6 +350,16 @@ async fn network_faults_are_unknown_never_invalid() {
         (d[0].verdict.state, codes(&d[0])),
         (State::Unknown, vec![Code::Network])
     );
+}
+
+#[tokio::test]
+async fn a_slow_answer_within_the_timeout_is_a_verdict() {
+    // 8 × 50 ms: slow, but inside the 1.5 s call timeout
+    let fake = FakeSts::start(vec![Reply::Slow { gap_ms: 50 }]);
+    let mut d = vec![diag(KEY, None)];
+    check(&fake.url, &mut d, &mut Cache::ephemeral(), &validator(1500)).await;
+    assert_eq!(d[0].verdict.state, State::Ok, "{:#?}", d[0].verdict);
+    assert_eq!(fake.hits.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

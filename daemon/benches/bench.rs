@@ -1,0 +1,548 @@
+//! credguard's benchmarks: every figure is printed beside a baseline measured in the same
+//! run, with its method. They never fail: they print. Run with `bash scripts/bench.sh`.
+//!
+//! Environment: CREDGUARD_MOTO_SERVER (moto, for the STS figures), CREDGUARD_AWS_CLI
+//! (`aws` from PyPI, for the anchor), CREDGUARD_BENCH_IDLE_SECONDS (default 60).
+#![allow(clippy::unwrap_used)]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use credguard_client::{Request, Response, exchange};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use support::daemon::{Daemon, User, credguard};
+
+const GOOD: &str = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
+const BROKEN: &str = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n";
+const CLOSED: &str = "http://127.0.0.1:9";
+
+fn quiet_user(endpoint: &str) -> User {
+    let mut u = User::new(endpoint);
+    u.vars.retain(|(k, _)| k != "CREDGUARD_LOG");
+    u.vars.push(("CREDGUARD_LOG".into(), "warn".into()));
+    u
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i]
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn spawn_time(cmd: &mut Command) -> f64 {
+    let t = Instant::now();
+    let s = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(s.success());
+    us(t.elapsed())
+}
+
+/// The flag that starts each shell without the user's rc files.
+fn no_rc(shell: &str) -> &'static str {
+    match shell {
+        "fish" => "--no-config",
+        "bash" => "--norc",
+        _ => "-f",
+    }
+}
+
+fn section(title: &str) {
+    println!("\n## {title}");
+}
+
+fn prompt_cost(user: &User) {
+    section("1. prompt cost");
+    let n = 1000;
+    let (mut cg, mut tr) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let bin = credguard();
+    for _ in 0..n {
+        let mut c = Command::new(&bin);
+        c.arg("prompt").env_clear().envs(user.vars.iter().cloned());
+        cg.push(spawn_time(&mut c));
+        let mut t = Command::new("/bin/true");
+        t.env_clear().envs(user.vars.iter().cloned());
+        tr.push(spawn_time(&mut t));
+    }
+    let (cg50, cg99, tr50, tr99) = (
+        percentile(&mut cg, 0.5),
+        percentile(&mut cg, 0.99),
+        percentile(&mut tr, 0.5),
+        percentile(&mut tr, 0.99),
+    );
+    println!(
+        "credguard prompt (daemon running): median {cg50:.0} µs, p99 {cg99:.0} µs | /bin/true: median {tr50:.0} µs, p99 {tr99:.0} µs | ratio median {:.2}x, p99 {:.2}x (target ≤ 1.2x)",
+        cg50 / tr50,
+        cg99 / tr99
+    );
+    println!(
+        "  method: {n} fork+exec+wait of each, interleaved, from this process, same environment"
+    );
+
+    // per prompt inside each real shell: the hook vs running /bin/true the same way
+    let hook = |shell: &str| -> Option<(f64, f64)> {
+        let cg = bin.display();
+        let k = 300;
+        let (hook_loop, true_loop) = match shell {
+            "zsh" => (
+                format!(
+                    "eval \"$('{cg}' init zsh)\"; for i in {{1..{k}}}; do _credguard_precmd; done"
+                ),
+                format!("for i in {{1..{k}}}; do /bin/true; done"),
+            ),
+            "bash" => (
+                format!(
+                    "eval \"$('{cg}' init bash)\"; for i in {{1..{k}}}; do _credguard_prompt; done"
+                ),
+                format!("for i in {{1..{k}}}; do /bin/true; done"),
+            ),
+            _ => (
+                format!("'{cg}' init fish | source; for i in (seq {k}); _credguard_refresh; end"),
+                format!("for i in (seq {k}); /bin/true; end"),
+            ),
+        };
+        let run = |script: &str| -> Option<f64> {
+            let t = Instant::now();
+            let s = Command::new(shell)
+                .args([no_rc(shell), "-c", script])
+                .env_clear()
+                .envs(user.vars.iter().cloned())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .ok()?;
+            s.success().then(|| us(t.elapsed()) / k as f64)
+        };
+        // the empty loop's cost is common to both: subtract it
+        let empty = match shell {
+            "fish" => format!("for i in (seq {k}); end"),
+            _ => format!("for i in {{1..{k}}}; do :; done"),
+        };
+        let base = run(&empty)?;
+        Some((run(&hook_loop)? - base, run(&true_loop)? - base))
+    };
+    for shell in ["zsh", "bash", "fish"] {
+        let mut hs = Vec::new();
+        let mut ts = Vec::new();
+        for _ in 0..5 {
+            if let Some((h, t)) = hook(shell) {
+                hs.push(h);
+                ts.push(t);
+            }
+        }
+        if hs.is_empty() {
+            println!("{shell}: not installed, skipped");
+            continue;
+        }
+        let (h, t) = (percentile(&mut hs, 0.5), percentile(&mut ts, 0.5));
+        let how = if shell == "zsh" {
+            "zsh/net/socket, no fork"
+        } else {
+            "runs credguard prompt"
+        };
+        println!(
+            "{shell} hook per prompt: {h:.0} µs | /bin/true run by {shell}: {t:.0} µs | ratio {:.2}x ({how}{})",
+            h / t,
+            if shell == "zsh" {
+                "; target < 0.2x"
+            } else {
+                ""
+            }
+        );
+    }
+    println!(
+        "  method: a loop of 300 hook calls vs 300 `/bin/true` in one shell process, minus the empty loop; median of 5"
+    );
+}
+
+fn wait_badge(user: &User, want: impl Fn(&str) -> bool) -> Duration {
+    let start = Instant::now();
+    loop {
+        if let Ok(Response::Badge { text, .. }) = exchange(
+            &user.socket(),
+            &Request::Prompt(Default::default()),
+            Duration::from_secs(1),
+        ) && want(&text)
+        {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "badge never changed"
+        );
+        std::thread::sleep(Duration::from_micros(500));
+    }
+}
+
+fn save(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("swp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+fn reaction(user: &User) {
+    section("2. reaction time (file write → changed badge)");
+    let mut lat = Vec::new();
+    for i in 0..30 {
+        let broken = i % 2 == 0;
+        save(&user.credentials(), if broken { BROKEN } else { GOOD });
+        lat.push(us(wait_badge(user, |b| b.is_empty() != broken)) / 1000.0);
+    }
+    println!(
+        "offline problem: p50 {:.0} ms, p95 {:.0} ms (target p95 ≤ 150 ms incl. the 100 ms settle) | baseline: the settle delay itself, 100 ms",
+        percentile(&mut lat, 0.5),
+        percentile(&mut lat, 0.95)
+    );
+    println!(
+        "  method: 30 vim-style saves (temp file + rename) alternating broken/fixed, badge polled over the socket every 0.5 ms"
+    );
+}
+
+fn reaction_sts(moto: &support::moto::Moto) {
+    let user = quiet_user(&moto.endpoint);
+    save(&user.credentials(), GOOD);
+    let _d = user.start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut rtt = Vec::new();
+    let mut lat = Vec::new();
+    for i in 0..10 {
+        let key = format!("AKIAZZZZZZZZZZZZ{i:04}");
+        let m = credguard::diagnose::Material {
+            key_id: format!("AKIAYYYYYYYYYYYY{i:04}"),
+            secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+            token: None,
+            profile: None,
+        };
+        let target = credguard::sts::Target {
+            region: "us-east-1".into(),
+            endpoint: Some(moto.endpoint.clone()),
+        };
+        let t = Instant::now();
+        rt.block_on(credguard::sts::validate(&m, &target, &Default::default()));
+        rtt.push(us(t.elapsed()) / 1000.0);
+        save(
+            &user.credentials(),
+            &format!(
+                "[default]\naws_access_key_id = {key}\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+            ),
+        );
+        lat.push(us(wait_badge(&user, |b| b.contains("invalid key"))) / 1000.0);
+        save(&user.credentials(), GOOD);
+        wait_badge(&user, |b| !b.contains("invalid key"));
+    }
+    let (l50, l95, r50) = (
+        percentile(&mut lat, 0.5),
+        percentile(&mut lat, 0.95),
+        percentile(&mut rtt, 0.5),
+    );
+    println!(
+        "STS verdict (moto): p50 {l50:.0} ms, p95 {l95:.0} ms | moto's own round trip (GetCallerIdentity from this process): p50 {r50:.0} ms | overhead p50 {:.0} ms (target ≤ 150 ms)",
+        l50 - r50
+    );
+    println!(
+        "  method: 10 saves with a key id moto does not know (a new fingerprint each time), badge polled until `invalid key`"
+    );
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn load(user: &User, d: &Daemon) {
+    section("3. load (prompt queries per second)");
+    let rss0 = rss_kib(d.pid());
+    for clients in [1usize, 16, 256, 1000] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (ok, err) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let threads: Vec<_> = (0..clients)
+            .map(|_| {
+                let (stop, ok, err, sock) = (stop.clone(), ok.clone(), err.clone(), user.socket());
+                std::thread::Builder::new()
+                    .stack_size(64 * 1024)
+                    .spawn(move || {
+                        while !stop.load(Ordering::Relaxed) {
+                            match exchange(
+                                &sock,
+                                &Request::Prompt(Default::default()),
+                                Duration::from_secs(5),
+                            ) {
+                                Ok(Response::Badge { .. }) => ok.fetch_add(1, Ordering::Relaxed),
+                                _ => err.fetch_add(1, Ordering::Relaxed),
+                            };
+                        }
+                    })
+                    .unwrap()
+            })
+            .collect();
+        let t = Instant::now();
+        std::thread::sleep(Duration::from_secs(3));
+        stop.store(true, Ordering::Relaxed);
+        for th in threads {
+            th.join().unwrap();
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "{clients:>4} clients: {:>6.0} prompts/s, {} errors, daemon RSS {} KiB (before: {rss0} KiB)",
+            ok.load(Ordering::Relaxed) as f64 / secs,
+            err.load(Ordering::Relaxed),
+            rss_kib(d.pid())
+        );
+    }
+    println!(
+        "  method: client threads in this process, each a loop of connect + prompt request + answer (the client library's exchange), 3 s per level; target ≥ 20,000/s"
+    );
+}
+
+fn proc_counts(pid: u32) -> (u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // context switches of every thread of the process: each one is a wakeup
+    let mut switches = 0;
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in tasks.flatten() {
+            let s = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
+            for l in s.lines() {
+                if let Some(v) = l
+                    .strip_prefix("voluntary_ctxt_switches:")
+                    .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                {
+                    switches += v.trim().parse::<u64>().unwrap_or(0);
+                }
+            }
+        }
+    }
+    (ticks, switches)
+}
+
+fn idle(d: &Daemon) {
+    section("4. idle cost");
+    let secs: u64 = std::env::var("CREDGUARD_BENCH_IDLE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    std::thread::sleep(Duration::from_secs(2));
+    let (t0, s0) = proc_counts(d.pid());
+    std::thread::sleep(Duration::from_secs(secs));
+    let (t1, s1) = proc_counts(d.pid());
+    println!(
+        "over {secs} s with nothing happening: {} ms CPU, {} context switches (wakeups) across all threads (target: none beyond armed deadlines; the next deadline here is the 30-min revalidation)",
+        (t1 - t0) * 10,
+        s1 - s0
+    );
+    println!(
+        "  method: /proc/PID/stat utime+stime (10 ms ticks) and the sum of every thread's voluntary+nonvoluntary context switches, before and after"
+    );
+}
+
+fn memory_100(endpoint: &str) {
+    let empty = quiet_user(endpoint);
+    let d0 = empty.start();
+    std::thread::sleep(Duration::from_millis(500));
+    let base = rss_kib(d0.pid());
+    drop(d0);
+    let user = quiet_user(endpoint);
+    let mut text = String::new();
+    for i in 0..100 {
+        text += &format!(
+            "[p{i}]\naws_access_key_id = AKIAZZZZZZZZZZZZ{i:04}\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+        );
+    }
+    std::fs::write(user.credentials(), text).unwrap();
+    let d = user.start();
+    let start = Instant::now();
+    while user.status().to_string().contains("checking") || start.elapsed() < Duration::from_secs(2)
+    {
+        if start.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!(
+        "RSS after validating 100 profiles: {} KiB | the same daemon with no profile: {base} KiB (target ≤ 20 MB)",
+        rss_kib(d.pid())
+    );
+}
+
+fn scale() {
+    section("5. scale");
+    let dir = tempfile::tempdir().unwrap();
+    let aws = dir.path().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    let mut text = String::new();
+    for i in 0..1000 {
+        text += &format!(
+            "[p{i}]\naws_access_key_id = AKIAZZZZZZZZZZZZ{i:04}\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nregion = us-east-1\n"
+        );
+    }
+    std::fs::write(aws.join("credentials"), &text).unwrap();
+    let world = credguard::world::World::new(
+        [("HOME", dir.path().to_str().unwrap())],
+        time::OffsetDateTime::now_utc(),
+    );
+    let config = credguard::config::Config::default();
+    let (mut ours, mut sdk) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let t = Instant::now();
+        let d = credguard::check::offline(&world, &config, None);
+        assert_eq!(d.len(), 1000);
+        ours.push(us(t.elapsed()) / 1000.0);
+        let t = Instant::now();
+        let p = credguard::files::parse_with_sdk("", &text).unwrap();
+        assert_eq!(p.profiles.len(), 1000);
+        sdk.push(us(t.elapsed()) / 1000.0);
+    }
+    let (o, s) = (percentile(&mut ours, 0.5), percentile(&mut sdk, 0.5));
+    println!(
+        "offline pass, 1,000 profiles: {o:.1} ms (target ≤ 50 ms) | aws-config's parser alone on the same file: {s:.1} ms | ratio {:.1}x",
+        o / s
+    );
+    println!(
+        "  method: in-process, median of 20 (read, SDK parse, line scan, chain resolution, every check)"
+    );
+}
+
+fn writes(moto: &support::moto::Moto) {
+    let seeded = moto.seed(&support::moto::Seed::new().user("alice").user("bob"));
+    let (a, b) = (seeded.user("alice"), seeded.user("bob"));
+    let (proxy, calls) = moto.counting_proxy();
+    let user = quiet_user(&proxy);
+    let prof = |n: &str, k: &support::moto::Keys| {
+        format!(
+            "[{n}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            k.access_key_id, k.secret_access_key
+        )
+    };
+    std::fs::write(user.credentials(), prof("a", a)).unwrap();
+    let _d = user.start();
+    user.wait_state("a", "ok", Duration::from_secs(30));
+    let before = calls.load(Ordering::SeqCst);
+    let t = Instant::now();
+    for i in 0..1000 {
+        let mut text = format!("# {i}\n{}", prof("a", a));
+        if i >= 500 {
+            text += &prof("b", b);
+        }
+        save(&user.credentials(), &text);
+    }
+    let took = t.elapsed();
+    user.wait_state("b", "ok", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(500));
+    println!(
+        "1,000 saves in {:.2} s (one new credential set among them): {} STS call(s) (target: 1) | without fingerprints: one per save and profile would be ≥ 1,500",
+        took.as_secs_f64(),
+        calls.load(Ordering::SeqCst) - before
+    );
+}
+
+fn anchor(moto: &support::moto::Moto) {
+    section("6. anchor: the usual way");
+    let Some(aws) = std::env::var("CREDGUARD_AWS_CLI")
+        .ok()
+        .filter(|p| std::path::Path::new(p).is_file())
+    else {
+        println!("skipped: no awscli (scripts/bench.sh installs it into the venv)");
+        return;
+    };
+    let mut seed = support::moto::Seed::new();
+    for i in 0..5 {
+        seed = seed.user(&format!("u{i}"));
+    }
+    let seeded = moto.seed(&seed);
+    let user = quiet_user(&moto.endpoint);
+    let mut text = String::new();
+    for i in 0..5 {
+        let k = seeded.user(&format!("u{i}"));
+        text += &format!(
+            "[p{i}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            k.access_key_id, k.secret_access_key
+        );
+    }
+    std::fs::write(user.credentials(), text).unwrap();
+    let t = Instant::now();
+    for i in 0..5 {
+        let s = Command::new(&aws)
+            .args(["sts", "get-caller-identity", "--profile", &format!("p{i}")])
+            .env_clear()
+            .envs(user.vars.iter().cloned())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(s.success(), "aws sts get-caller-identity failed");
+    }
+    let cli = t.elapsed();
+    let t = Instant::now();
+    let out = Command::new(support::daemon::credguardd())
+        .args(["check", "--json", "--fresh"])
+        .env_clear()
+        .envs(user.vars.iter().cloned())
+        .output()
+        .unwrap();
+    let ours = t.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!(
+        "5 profiles validated: `aws sts get-caller-identity` per profile {:.0} ms | `credguardd check --fresh` {:.0} ms | ratio {:.1}x faster",
+        cli.as_secs_f64() * 1e3,
+        ours.as_secs_f64() * 1e3,
+        cli.as_secs_f64() / ours.as_secs_f64()
+    );
+    println!(
+        "  method: same moto, same credentials file; awscli from PyPI, one process per profile as in a troubleshooting guide"
+    );
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else to parse
+    println!("# credguard benchmarks");
+    let cpus = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpus
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_default();
+    let n = cpus.lines().filter(|l| l.starts_with("processor")).count();
+    println!("machine: {n} × {model}");
+    let user = quiet_user(CLOSED);
+    std::fs::write(user.credentials(), GOOD).unwrap();
+    let d = user.start();
+    std::thread::sleep(Duration::from_millis(300));
+    prompt_cost(&user);
+    reaction(&user);
+    let moto = support::moto::Moto::start();
+    match &moto {
+        Some(m) => reaction_sts(m),
+        None => println!("STS verdict: skipped (no moto: CREDGUARD_MOTO_SERVER)"),
+    }
+    load(&user, &d);
+    idle(&d);
+    memory_100(moto.as_ref().map_or(CLOSED, |m| m.endpoint.as_str()));
+    scale();
+    if let Some(m) = &moto {
+        writes(m);
+        anchor(m);
+    }
+}
