@@ -14,6 +14,10 @@ fi
 export CREDGUARD_MOTO_SERVER="$VENV/bin/moto_server"
 export CREDGUARD_MOTO_PYTHON="$VENV/bin/python"
 export CREDGUARD_AWS_CLI="$VENV/bin/aws"
-# the client binary the benchmark runs is the release one, built beside credguardd
+# the client binary the benchmark runs is the release one, built beside credguardd:
+# statically linked, as the README installs it (the dynamic one is measured beside it)
 cargo build --release --workspace --bins
+cp target/release/credguard target/release/credguard-dynamic
+export CREDGUARD_BENCH_DYNAMIC_CLIENT="$PWD/target/release/credguard-dynamic"
+cargo rustc --release -p credguard-client --bin credguard -- -C target-feature=+crt-static
 cargo bench -p credguard-daemon --bench bench "$@"

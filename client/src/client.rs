@@ -1,11 +1,10 @@
 //! One request, one response, over the daemon's Unix socket, bounded by a deadline.
 
 use std::fmt;
-use std::io;
+use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::proto::{
     self, MAX_FRAME, PROTOCOL_VERSION, ProtoError, Request, Response, decode_response,
@@ -72,30 +71,21 @@ fn io_error(e: io::Error) -> ClientError {
 /// Sends `req` to the daemon at `path` and returns its answer.
 ///
 /// The whole exchange (connect, write, read) is bounded by `deadline`, even when the
-/// daemon hangs, its backlog is full or the path is a dead file: it runs on a thread of
-/// its own, which is abandoned (and ends at its socket timeouts) when time is up.
+/// daemon hangs, its backlog is full, it trickles its answer or the path is a dead file.
+/// The connect never waits (see `sys`); the write and the read run here, each system
+/// call given the time that is left.
 /// A [`Response::VersionMismatch`] answer is returned as [`ClientError::VersionMismatch`].
 pub fn exchange(path: &Path, req: &Request, deadline: Duration) -> Result<Response, ClientError> {
+    let end = Instant::now() + deadline;
     let payload = encode_request(req);
-    let path = path.to_path_buf();
-    let (tx, rx) = mpsc::sync_channel(1);
-    std::thread::Builder::new()
-        .name("credguard-exchange".into())
-        .spawn(move || {
-            // the receiver may be gone (deadline passed): nothing to do then
-            let _ = tx.send(exchange_blocking(&path, &payload, deadline));
-        })
-        .map_err(ClientError::Io)?;
-    let response = match rx.recv_timeout(deadline) {
-        Ok(r) => r?,
-        Err(mpsc::RecvTimeoutError::Timeout) => return Err(ClientError::Timeout),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            return Err(ClientError::Io(io::Error::other(
-                "the exchange thread ended without an answer",
-            )));
-        }
+    let stream = connect_within(path, deadline)?;
+    let mut bounded = Bounded {
+        stream: &stream,
+        end,
     };
-    match response {
+    proto::write_frame(&mut bounded, &payload)?;
+    let answer = proto::read_frame(&mut bounded, MAX_FRAME)?;
+    match decode_response(&answer)? {
         Response::VersionMismatch { daemon_protocol } => {
             Err(ClientError::VersionMismatch(daemon_protocol))
         }
@@ -103,22 +93,76 @@ pub fn exchange(path: &Path, req: &Request, deadline: Duration) -> Result<Respon
     }
 }
 
-fn exchange_blocking(
-    path: &PathBuf,
-    payload: &[u8],
-    deadline: Duration,
-) -> Result<Response, ClientError> {
-    let mut stream = UnixStream::connect(path).map_err(|e| match e.kind() {
+/// Connect without waiting: a full backlog (a hung daemon) is a timeout at once.
+#[cfg(target_os = "linux")]
+fn connect_within(path: &Path, _deadline: Duration) -> Result<UnixStream, ClientError> {
+    crate::sys::connect_now(path).map_err(connect_error)
+}
+
+fn connect_error(e: io::Error) -> ClientError {
+    match e.kind() {
         io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => ClientError::NoDaemon,
         _ => io_error(e),
-    })?;
-    // a zero timeout is an error for set_*_timeout; the caller's recv_timeout bounds us
-    let t = Some(deadline.max(Duration::from_millis(1)));
-    stream.set_read_timeout(t).map_err(ClientError::Io)?;
-    stream.set_write_timeout(t).map_err(ClientError::Io)?;
-    proto::write_frame(&mut stream, payload)?;
-    let answer = proto::read_frame(&mut stream, MAX_FRAME)?;
-    Ok(decode_response(&answer)?)
+    }
+}
+
+/// Elsewhere: connect on a helper thread that does nothing else, waiting at most
+/// `deadline`.
+#[cfg(not(target_os = "linux"))]
+fn connect_within(path: &Path, deadline: Duration) -> Result<UnixStream, ClientError> {
+    use std::sync::mpsc;
+    let path = path.to_path_buf();
+    let (tx, rx) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            // the receiver may be gone (deadline passed): nothing to do then
+            let _ = tx.send(UnixStream::connect(&path));
+        })
+        .map_err(ClientError::Io)?;
+    match rx.recv_timeout(deadline) {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(e)) => Err(connect_error(e)),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(ClientError::Timeout),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(ClientError::Io(io::Error::other(
+            "the connect thread ended without an answer",
+        ))),
+    }
+}
+
+/// The socket, each read and write bounded by what is left of the deadline.
+struct Bounded<'a> {
+    stream: &'a UnixStream,
+    end: Instant,
+}
+
+impl Bounded<'_> {
+    fn left(&self) -> io::Result<Duration> {
+        let left = self.end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::from(io::ErrorKind::TimedOut));
+        }
+        // a zero timeout means "none" to the kernel: at least a millisecond
+        Ok(left.max(Duration::from_millis(1)))
+    }
+}
+
+impl Read for Bounded<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.set_read_timeout(Some(self.left()?))?;
+        (&mut &*self.stream).read(buf)
+    }
+}
+
+impl Write for Bounded<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.left()?))?;
+        (&mut &*self.stream).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -130,7 +174,7 @@ mod tests {
     use std::os::unix::net::UnixListener;
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    struct TempDir(PathBuf);
+    struct TempDir(std::path::PathBuf);
 
     impl TempDir {
         fn new() -> Self {
@@ -208,7 +252,7 @@ mod tests {
         let dir = TempDir::new();
         let sock = dir.0.join("d.sock");
         let listener = UnixListener::bind(&sock).unwrap();
-        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
         let daemon = std::thread::spawn(move || {
             let (_s, _) = listener.accept().unwrap();
             // hold the connection open, never answer, until the test is over
@@ -342,5 +386,31 @@ mod tests {
             }
         );
         d.join().unwrap();
+    }
+
+    #[test]
+    fn a_full_backlog_is_a_timeout_at_once_not_a_wait() {
+        let dir = TempDir::new();
+        let path = dir.0.join("d.sock");
+        let _listener = UnixListener::bind(&path).unwrap();
+        // nobody accepts: fill the backlog
+        let mut held = Vec::new();
+        loop {
+            match crate::sys::connect_now(&path) {
+                Ok(s) => held.push(s),
+                Err(e) => {
+                    assert_eq!(e.kind(), io::ErrorKind::WouldBlock, "{e}");
+                    break;
+                }
+            }
+            assert!(held.len() < 100_000, "the backlog never filled");
+        }
+        let start = Instant::now();
+        let r = exchange(&path, &Request::Ping, Duration::from_secs(60));
+        assert!(matches!(r, Err(ClientError::Timeout)), "{r:?}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "answered without waiting for the deadline"
+        );
     }
 }

@@ -13,6 +13,8 @@ pub mod envcreds;
 pub mod paths;
 pub mod proto;
 pub mod service;
+#[cfg(target_os = "linux")]
+mod sys;
 
 pub use client::{ClientError, exchange};
 pub use paths::{current_uid, socket_path};

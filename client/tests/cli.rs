@@ -536,6 +536,20 @@ CREDGUARD_COLOR=red; _credguard_prompt; printf '[%q]\n' "${PS1@P}""#,
             "status=0\n[aws:? $ ]\n[true\n_credguard_prompt]\n[$'\\001\\E[31m\\002aws:?\\001\\E[0m\\002 $ ']\n"
         );
     }
+    // the binary gone (uninstalled): no badge, not a word on stderr (in_shell checks)
+    if let Some(o) = in_shell(
+        &sb,
+        "bash",
+        &[
+            "--norc",
+            "--noprofile",
+            "-c",
+            r#"eval "$("$CG" init bash | sed "s#$CG#/nonexistent/credguard#g")"
+_credguard_prompt; echo "status=$? [$CREDGUARD_BADGE]""#,
+        ],
+    ) {
+        assert_eq!(o, "status=0 []\n");
+    }
     if let Some(o) = in_shell(
         &sb,
         "zsh",

@@ -96,13 +96,10 @@ impl Cache {
         };
         let path = dir.join(CACHE_FILE);
         let entries = match std::fs::read(&path) {
-            Ok(bytes) => match serde_json::from_slice::<OnDisk>(&bytes) {
-                Ok(d) if d.version == CACHE_VERSION => d.entries,
-                Ok(d) => {
-                    tracing::info!(
-                        version = d.version,
-                        "verdict cache of another version discarded"
-                    );
+            Ok(bytes) => match parse_entries(&bytes) {
+                Ok(Some(entries)) => entries,
+                Ok(None) => {
+                    tracing::info!("verdict cache of another version discarded");
                     HashMap::new()
                 }
                 Err(e) => {
@@ -150,6 +147,16 @@ impl Cache {
         };
         let bytes = serde_json::to_vec(&data).unwrap_or_default();
         write_atomic(&dir.join(CACHE_FILE), &bytes)
+    }
+}
+
+/// The entries of a cache file's bytes: `None` for another cache version, an error for
+/// anything that is not a cache file. (Fuzzed: fuzz/fuzz_targets/cache_read.rs.)
+pub fn parse_entries(bytes: &[u8]) -> Result<Option<HashMap<String, Entry>>, String> {
+    match serde_json::from_slice::<OnDisk>(bytes) {
+        Ok(d) if d.version == CACHE_VERSION => Ok(Some(d.entries)),
+        Ok(_) => Ok(None),
+        Err(e) => Err(e.to_string()),
     }
 }
 
