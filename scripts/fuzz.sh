@@ -39,11 +39,15 @@ cases = json.load(open(os.path.join(shared, "profile-parser-tests.json")))["test
 for t in cases:
     i = t.get("input", {})
     put("files_parse", i.get("configFile", "") + "\0" + i.get("credentialsFile", ""))
-for t in json.load(open(os.path.join(shared, "assume-role-tests.json"))).get("tests", []) \
-        if os.path.exists(os.path.join(shared, "assume-role-tests.json")) else []:
-    i = t.get("input", t)
-    if isinstance(i, dict) and "configFile" in i:
-        put("files_parse", i.get("configFile", "") + "\0" + i.get("credentialsFile", ""))
+# the chain cases: their profiles written as a config file
+for t in json.load(open(os.path.join(shared, "assume-role-tests.json"))):
+    profiles = t.get("input", {}).get("profiles", {})
+    text = ""
+    for name, props in profiles.items():
+        text += ("[default]\n" if name == "default" else f"[profile {name}]\n")
+        for k, v in props.items():
+            text += f"{k} = {v}\n"
+    put("files_parse", text + "\0")
 put("files_parse", "[profile sso]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\n[sso-session s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n\0[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\u200b\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\naws_session_token = x\naws_expiration = 2026-11-22T10:00:00Z\n")
 put("files_parse", "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = a\n[profile a]\nsource_profile = role\ncredential_process = /bin/false\n\0")
 for ts in ["2026-11-22T10:00:00Z", "2026-11-22T10:00:00.123456Z", "2026-11-22T10:00:00+01:00",

@@ -87,6 +87,22 @@ fn prompt_cost(user: &User) {
     println!(
         "  method: {n} fork+exec+wait of each, interleaved, from this process, same environment"
     );
+    if let Some(dynamic) = std::env::var_os("CREDGUARD_BENCH_DYNAMIC_CLIENT") {
+        let (mut dy, mut tr) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            let mut c = Command::new(&dynamic);
+            c.arg("prompt").env_clear().envs(user.vars.iter().cloned());
+            dy.push(spawn_time(&mut c));
+            let mut t = Command::new("/bin/true");
+            t.env_clear().envs(user.vars.iter().cloned());
+            tr.push(spawn_time(&mut t));
+        }
+        let (d50, t50) = (percentile(&mut dy, 0.5), percentile(&mut tr, 0.5));
+        println!(
+            "the same client dynamically linked (plain cargo build): median {d50:.0} µs | /bin/true: median {t50:.0} µs | ratio {:.2}x",
+            d50 / t50
+        );
+    }
 
     // per prompt inside each real shell: the hook vs running /bin/true the same way
     let hook = |shell: &str| -> Option<(f64, f64)> {
