@@ -60,19 +60,26 @@ fn section(title: &str) {
     println!("\n## {title}");
 }
 
-fn prompt_cost(user: &User) {
-    section("1. prompt cost");
-    let n = 1000;
+/// `n` runs of `bin prompt` and of `/bin/true`, interleaved, in the user's environment:
+/// their times in µs.
+fn prompt_vs_true(user: &User, bin: &std::path::Path, n: usize) -> (Vec<f64>, Vec<f64>) {
     let (mut cg, mut tr) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let bin = credguard();
     for _ in 0..n {
-        let mut c = Command::new(&bin);
+        let mut c = Command::new(bin);
         c.arg("prompt").env_clear().envs(user.vars.iter().cloned());
         cg.push(spawn_time(&mut c));
         let mut t = Command::new("/bin/true");
         t.env_clear().envs(user.vars.iter().cloned());
         tr.push(spawn_time(&mut t));
     }
+    (cg, tr)
+}
+
+fn prompt_cost(user: &User) {
+    section("1. prompt cost");
+    let n = 1000;
+    let bin = credguard();
+    let (mut cg, mut tr) = prompt_vs_true(user, &bin, n);
     let (cg50, cg99, tr50, tr99) = (
         percentile(&mut cg, 0.5),
         percentile(&mut cg, 0.99),
@@ -88,15 +95,7 @@ fn prompt_cost(user: &User) {
         "  method: {n} fork+exec+wait of each, interleaved, from this process, same environment"
     );
     if let Some(dynamic) = std::env::var_os("CREDGUARD_BENCH_DYNAMIC_CLIENT") {
-        let (mut dy, mut tr) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for _ in 0..n {
-            let mut c = Command::new(&dynamic);
-            c.arg("prompt").env_clear().envs(user.vars.iter().cloned());
-            dy.push(spawn_time(&mut c));
-            let mut t = Command::new("/bin/true");
-            t.env_clear().envs(user.vars.iter().cloned());
-            tr.push(spawn_time(&mut t));
-        }
+        let (mut dy, mut tr) = prompt_vs_true(user, std::path::Path::new(&dynamic), n);
         let (d50, t50) = (percentile(&mut dy, 0.5), percentile(&mut tr, 0.5));
         println!(
             "the same client dynamically linked (plain cargo build): median {d50:.0} µs | /bin/true: median {t50:.0} µs | ratio {:.2}x",
@@ -199,18 +198,12 @@ fn wait_badge(user: &User, want: impl Fn(&str) -> bool) -> Duration {
     }
 }
 
-fn save(path: &std::path::Path, text: &str) {
-    let tmp = path.with_extension("swp");
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
-}
-
 fn reaction(user: &User) {
     section("2. reaction time (file write → changed badge)");
     let mut lat = Vec::new();
     for i in 0..30 {
         let broken = i % 2 == 0;
-        save(&user.credentials(), if broken { BROKEN } else { GOOD });
+        user.save_like_vim(&user.credentials(), if broken { BROKEN } else { GOOD });
         lat.push(us(wait_badge(user, |b| b.is_empty() != broken)) / 1000.0);
     }
     println!(
@@ -231,7 +224,7 @@ fn reaction_sts(moto: &support::moto::Moto) {
         k.access_key_id, k.secret_access_key
     );
     let user = quiet_user(&moto.endpoint);
-    save(&user.credentials(), &good);
+    user.save_like_vim(&user.credentials(), &good);
     let _d = user.start();
     user.wait_state("default", "ok", Duration::from_secs(30));
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -255,7 +248,7 @@ fn reaction_sts(moto: &support::moto::Moto) {
         let t = Instant::now();
         rt.block_on(credguard::sts::validate(&m, &target, &Default::default()));
         rtt.push(us(t.elapsed()) / 1000.0);
-        save(
+        user.save_like_vim(
             &user.credentials(),
             &format!(
                 "[default]\naws_access_key_id = {key}\naws_secret_access_key = {}\n",
@@ -263,7 +256,7 @@ fn reaction_sts(moto: &support::moto::Moto) {
             ),
         );
         lat.push(us(wait_badge(&user, |b| b.contains("invalid key"))) / 1000.0);
-        save(&user.credentials(), &good);
+        user.save_like_vim(&user.credentials(), &good);
         wait_badge(&user, str::is_empty);
     }
     let (l50, l95, r50) = (
@@ -280,17 +273,9 @@ fn reaction_sts(moto: &support::moto::Moto) {
     );
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 fn load(user: &User, d: &Daemon) {
     section("3. load (prompt queries per second)");
-    let rss0 = rss_kib(d.pid());
+    let rss0 = d.rss_kib();
     for clients in [1usize, 16, 256, 1000] {
         let stop = Arc::new(AtomicBool::new(false));
         let (ok, err) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
@@ -325,7 +310,7 @@ fn load(user: &User, d: &Daemon) {
             "{clients:>4} clients: {:>6.0} prompts/s, {} errors, daemon RSS {} KiB (before: {rss0} KiB)",
             ok.load(Ordering::Relaxed) as f64 / secs,
             err.load(Ordering::Relaxed),
-            rss_kib(d.pid())
+            d.rss_kib()
         );
     }
     println!(
@@ -413,7 +398,7 @@ fn memory_100(endpoint: &str) {
     let empty = quiet_user(endpoint);
     let d0 = empty.start();
     std::thread::sleep(Duration::from_millis(500));
-    let base = rss_kib(d0.pid());
+    let base = d0.rss_kib();
     drop(d0);
     let user = quiet_user(endpoint);
     let mut text = String::new();
@@ -434,7 +419,7 @@ fn memory_100(endpoint: &str) {
     }
     println!(
         "RSS after validating 100 profiles: {} KiB | the same daemon with no profile: {base} KiB (target ≤ 20 MB)",
-        rss_kib(d.pid())
+        d.rss_kib()
     );
 }
 
@@ -497,7 +482,7 @@ fn writes(moto: &support::moto::Moto) {
         if i >= 500 {
             text += &prof("b", b);
         }
-        save(&user.credentials(), &text);
+        user.save_like_vim(&user.credentials(), &text);
     }
     let took = t.elapsed();
     user.wait_state("b", "ok", Duration::from_secs(30));

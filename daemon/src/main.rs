@@ -106,9 +106,6 @@ fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
     Ok(report.exit_code())
 }
 
-/// Logs go to stderr, or to journald when `JOURNAL_STREAM` says stderr is the journal
-/// (systemd). `CREDGUARD_LOG` or `RUST_LOG` set the filter; the default is `info` for the
-/// daemon and `warn` for one-shot commands.
 /// Targets whose verbose events may hold credential material.
 fn is_sdk_target(target: &str) -> bool {
     const SDK: [&str; 9] = [
@@ -125,6 +122,9 @@ fn is_sdk_target(target: &str) -> bool {
     SDK.iter().any(|p| target.starts_with(p))
 }
 
+/// Logs go to stderr, or to journald when `JOURNAL_STREAM` says stderr is the journal
+/// (systemd). `CREDGUARD_LOG` or `RUST_LOG` set the filter; the default is `info` for the
+/// daemon and `warn` for one-shot commands.
 fn init_logging(daemon: bool) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
