@@ -24,6 +24,7 @@ pub fn reason(code: Code) -> &'static str {
         Code::Expired | Code::ExpiredToken => "expired",
         Code::Expiring => "expiring",
         Code::SsoLoginRequired => "sso login",
+        Code::LoginRequired => "login",
         Code::UnknownKey => "invalid key",
         Code::InvalidSessionToken => "invalid token",
         Code::BadSecret => "wrong secret",

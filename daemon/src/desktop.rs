@@ -127,7 +127,8 @@ fn note_for(v: &ProfileVerdict, level: Level, now: OffsetDateTime) -> Note {
         Level::Expiring(_) => key(Code::Expiring),
         Level::Expired => key(Code::Expired)
             .or_else(|| key(Code::ExpiredToken))
-            .or_else(|| key(Code::SsoLoginRequired)),
+            .or_else(|| key(Code::SsoLoginRequired))
+            .or_else(|| key(Code::LoginRequired)),
         _ => None,
     }
     .or_else(|| v.problems.iter().find(|x| x.severity == Severity::Error));

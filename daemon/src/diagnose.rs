@@ -7,6 +7,7 @@ use crate::credcheck::{self, Field, KeyKind};
 use crate::expiry;
 use crate::files::{FileFault, Loaded, LoadedFile};
 use crate::locate::{self, FileKind, Selection};
+use crate::login::LoginState;
 use crate::scan::{HeaderKind, Scan};
 use crate::sso;
 use crate::verdict::{
@@ -584,11 +585,68 @@ impl Ctx<'_> {
                 ));
                 None
             }
-            Base::Login { profile, .. } => {
-                problems.push(skipped(
-                    self.loc(profile, "login_session"),
-                    "login sessions (`aws login`) are judged by the AWS CLI's own refresh; not validated here".into(),
-                ));
+            Base::Login {
+                profile,
+                session_arn,
+            } => self.login(profile, session_arn, v, problems),
+        }
+    }
+
+    /// A `login_session` profile: the cache `aws login` writes (see [`crate::login`]).
+    fn login(
+        &self,
+        profile: &str,
+        session_arn: &str,
+        v: &mut ProfileVerdict,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Material> {
+        let fix = format!("aws login --profile {profile}");
+        let shown = |p: &std::path::Path| locate::display_path(self.world, p);
+        match crate::login::state(self.world, session_arn) {
+            LoginState::Missing { path } => {
+                problems.push(Problem {
+                    code: Code::LoginRequired,
+                    severity: Severity::Error,
+                    location: self.loc(profile, "login_session"),
+                    message: format!(
+                        "no console login is cached for this login_session ({} does not exist): not logged in",
+                        shown(&path)
+                    ),
+                    fix,
+                });
+                None
+            }
+            LoginState::Unreadable { path, why } => {
+                problems.push(Problem {
+                    code: Code::LoginRequired,
+                    severity: Severity::Error,
+                    location: Some(shown(&path)),
+                    message: format!("the SDK cannot use the cached console login: {why}"),
+                    fix,
+                });
+                None
+            }
+            LoginState::Cached { path, creds } => {
+                v.key_id = Some(mask_key_id(&creds.key_id));
+                v.expires_at = Some(expiry::format(creds.expires));
+                if creds.expires > self.now {
+                    return Some(Material {
+                        key_id: creds.key_id,
+                        secret: creds.secret,
+                        token: Some(creds.token),
+                        profile: Some(v.profile.clone()),
+                    });
+                }
+                problems.push(Problem {
+                    code: Code::NotValidated,
+                    severity: Severity::Info,
+                    location: Some(shown(&path)),
+                    message: format!(
+                        "the console-login credentials expired at {}, but the SDK renews them with the cached refresh token on the next call; if the console session itself has ended, that fails and `{fix}` is the way back",
+                        expiry::format(creds.expires)
+                    ),
+                    fix: String::new(),
+                });
                 None
             }
         }

@@ -217,9 +217,12 @@ impl Engine {
             }
         }
         if let Some(aws) = locate::aws_dir(&world) {
-            for sub in ["sso/cache", "cli/cache", "login/cache"] {
+            for sub in ["sso/cache", "cli/cache"] {
                 t.push(aws.join(sub));
             }
+        }
+        if let Some(dir) = crate::login::cache_dir(&world) {
+            t.push(dir);
         }
         if let Some(dir) = self.config_path.as_ref().and_then(|p| p.parent()) {
             t.push(dir.to_path_buf());

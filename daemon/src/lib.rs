@@ -14,6 +14,7 @@ pub mod engine;
 pub mod expiry;
 pub mod files;
 pub mod locate;
+pub mod login;
 pub mod paths;
 pub mod process;
 pub mod render;

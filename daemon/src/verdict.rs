@@ -91,6 +91,8 @@ pub enum Code {
     Expired,
     Expiring,
     SsoLoginRequired,
+    /// The `aws login` session is not cached, or cached in a form the SDK refuses.
+    LoginRequired,
     UnknownKey,
     InvalidSessionToken,
     BadSecret,
@@ -129,6 +131,7 @@ impl Code {
             Code::Expired => "expired",
             Code::Expiring => "expiring",
             Code::SsoLoginRequired => "sso-login-required",
+            Code::LoginRequired => "login-required",
             Code::UnknownKey => "unknown-key",
             Code::InvalidSessionToken => "invalid-session-token",
             Code::BadSecret => "bad-secret",
@@ -212,7 +215,7 @@ pub fn state_of(problems: &[Problem], accepted: bool) -> State {
         if errors.iter().all(|p| {
             matches!(
                 p.code,
-                Code::Expired | Code::SsoLoginRequired | Code::ExpiredToken
+                Code::Expired | Code::SsoLoginRequired | Code::LoginRequired | Code::ExpiredToken
             )
         }) {
             return State::Expired;

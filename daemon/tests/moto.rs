@@ -142,3 +142,92 @@ fn verdicts_from_a_real_sts_peer() {
     check(home.path(), &endpoint, &["--fresh", "--profile", "good"]);
     assert_eq!(calls.load(Ordering::SeqCst), 8);
 }
+
+/// A console-login profile (`aws login`): the access credentials cached in
+/// `~/.aws/login/cache` are what the SDK signs with, so they are what moto judges.
+#[test]
+fn login_session_credentials_against_a_real_sts_peer() {
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(
+        &Seed::new()
+            .user("dan")
+            .assumed_role("console", "viewer", "dan"),
+    );
+    let s = seeded.session("console");
+    let corrupt = format!("{}XXXXXXXX", &s.session_token[..s.session_token.len() - 8]);
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join(".aws/login/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let good_arn = "arn:aws:iam::123456789012:user/dan";
+    let bad_arn = "arn:aws:iam::123456789012:user/eve";
+    std::fs::write(
+        home.path().join(".aws/config"),
+        format!("[profile console]\nlogin_session = {good_arn}\n[profile stale]\nlogin_session = {bad_arn}\n"),
+    )
+    .unwrap();
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let expires = expires
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    for (arn, token) in [(good_arn, &s.session_token), (bad_arn, &corrupt)] {
+        use sha2::Digest;
+        let name = hex::encode(sha2::Sha256::digest(arn.as_bytes()));
+        std::fs::write(
+            cache.join(format!("{name}.json")),
+            serde_json::json!({
+                "accessToken": {
+                    "accessKeyId": s.access_key_id,
+                    "secretAccessKey": s.secret_access_key,
+                    "sessionToken": token,
+                    "accountId": "123456789012",
+                    "expiresAt": expires,
+                },
+                "tokenType": "aws_sigv4",
+                "refreshToken": "login-refresh-token-secret",
+                "clientId": "arn:aws:signin:::devtools/same-device",
+                "dpopKey": "-----BEGIN EC PRIVATE KEY-----\nx\n-----END EC PRIVATE KEY-----\n",
+            })
+            .to_string(),
+        )
+        .unwrap();
+    }
+    let (code, v, all) = check(home.path(), &moto.endpoint, &[]);
+    assert_eq!(code, 1, "{all}");
+    for secret in [
+        &s.secret_access_key,
+        &s.session_token,
+        &s.access_key_id,
+        &"login-refresh-token-secret".to_string(),
+    ] {
+        assert!(!all.contains(secret.as_str()), "secret material in output");
+    }
+    let get = |n: &str| {
+        v["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["profile"] == n)
+            .unwrap()
+            .clone()
+    };
+    let good = get("console");
+    assert_eq!(
+        (&good["state"], &good["source"]),
+        (&"ok".into(), &"login".into()),
+        "{good:#}"
+    );
+    assert!(
+        good["identity"]["arn"]
+            .as_str()
+            .unwrap()
+            .contains(":assumed-role/viewer/"),
+        "{good:#}"
+    );
+    assert!(good["expires_at"].is_string(), "{good:#}");
+    let stale = get("stale");
+    assert_eq!(stale["state"], "invalid", "{stale:#}");
+    assert_eq!(
+        stale["problems"][0]["code"], "invalid-session-token",
+        "{stale:#}"
+    );
+}

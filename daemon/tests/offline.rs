@@ -613,3 +613,112 @@ fn assume_role_expiry_from_the_cli_cache_and_from_the_source_profile() {
     let pr = problem(profile(&v, "r"), Code::ParseError);
     assert_eq!(pr.severity, Severity::Warning);
 }
+
+/// `aws login` profiles: the cache aws-config's LoginCredentialsProvider reads, named by the
+/// SHA-256 of the session ARN (reference names in `login::tests`).
+#[test]
+fn login_session_cache() {
+    let arn = "arn:aws:iam::0123456789012:user/Admin";
+    let file = "36db1d138ff460920374e4c3d8e01f53f9f73537e89c88d639f68393df0e2726.json";
+    let config = format!(
+        "[profile console]\nregion = us-east-1\nlogin_session = {arn}\n\
+         [profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = console\n"
+    );
+    let h = Home::new("", &config);
+    // not logged in: located on the profile's login_session line, with the command
+    let v = h.run();
+    let p = profile(&v, "console");
+    assert_eq!((p.source, p.state), (SourceKind::Login, State::Expired));
+    let pr = problem(p, Code::LoginRequired);
+    assert_eq!(pr.location.as_deref(), Some("~/.aws/config:3:17"));
+    assert_eq!(pr.fix, "aws login --profile console");
+    // a role assumed from it is down with it, and says which login fixes it
+    assert_eq!(
+        problem(profile(&v, "deploy"), Code::LoginRequired).fix,
+        "aws login --profile console"
+    );
+
+    let cache = h.dir.path().join(".aws/login/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let write_in = |dir: &std::path::Path, expires: &str| {
+        std::fs::write(
+            dir.join(file),
+            format!(
+                r#"{{"accessToken":{{"accessKeyId":"{TEMP_KEY}","secretAccessKey":"{SECRET}","sessionToken":"{TOKEN}","accountId":"0123456789012","expiresAt":"{expires}"}},"tokenType":"aws_sigv4","refreshToken":"UNIQUEREFRESH","clientId":"arn:aws:signin:::devtools/same-device","dpopKey":"-----BEGIN EC PRIVATE KEY-----\nUNIQUEDPOP\n-----END EC PRIVATE KEY-----\n"}}"#
+            ),
+        )
+        .unwrap();
+    };
+    let write = |expires: &str| write_in(&cache, expires);
+    let leaks = |p: &ProfileVerdict| {
+        let json = serde_json::to_string(p).unwrap();
+        assert!(
+            !json.contains("UNIQUEREFRESH") && !json.contains("UNIQUEDPOP"),
+            "{json}"
+        );
+    };
+    // logged in: the access credentials are what gets validated; their end shows, but the
+    // SDK renews them by itself, so no countdown and no warning
+    write("2026-11-22T10:10:00.123+00:00");
+    let v = h.run();
+    let p = profile(&v, "console");
+    assert_eq!(p.expires_at.as_deref(), Some("2026-11-22T10:10:00Z"));
+    assert_eq!(p.key_id.as_deref(), Some("ASIA…P001"));
+    assert_eq!(p.state, State::Unknown, "validated online: {p:#?}");
+    assert_eq!(codes(p), vec![Code::NotValidated]);
+    leaks(p);
+    // past expiresAt: refreshable, not dead; say so
+    let v = h.run_at(datetime!(2026-11-22 11:00:00 UTC));
+    let p = profile(&v, "console");
+    assert_ne!(p.state, State::Expired, "{p:#?}");
+    let pr = problem(p, Code::NotValidated);
+    assert_eq!(pr.severity, Severity::Info);
+    assert!(pr.message.contains("refresh token"), "{pr:?}");
+    assert!(
+        pr.location
+            .as_deref()
+            .unwrap()
+            .starts_with("~/.aws/login/cache/36db1d13"),
+        "{pr:?}"
+    );
+    leaks(p);
+    // a file the SDK would refuse: located at the file, the field named, not a crash
+    write("2026-11-22T10:10:00Z");
+    std::fs::write(
+        cache.join(file),
+        std::fs::read_to_string(cache.join(file))
+            .unwrap()
+            .replace("\"dpopKey\"", "\"dpop\""),
+    )
+    .unwrap();
+    let p = profile(&h.run(), "console").clone();
+    let pr = problem(&p, Code::LoginRequired);
+    assert!(pr.message.contains("`dpopKey` is missing"), "{pr:?}");
+    assert!(pr.location.as_deref().unwrap().ends_with(file), "{pr:?}");
+    leaks(&p);
+    write("not a time");
+    let p = profile(&h.run(), "console").clone();
+    assert!(
+        problem(&p, Code::LoginRequired)
+            .message
+            .contains("accessToken.expiresAt"),
+        "{p:#?}"
+    );
+    // AWS_LOGIN_CACHE_DIRECTORY moves the cache, as in the SDK
+    std::fs::remove_file(cache.join(file)).unwrap();
+    let elsewhere = h.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    write_in(&elsewhere, "2026-11-22T10:10:00Z");
+    assert_eq!(
+        profile(&h.run(), "console").state,
+        State::Expired,
+        "not in the default place"
+    );
+    let moved = h.env(
+        "AWS_LOGIN_CACHE_DIRECTORY",
+        &elsewhere.display().to_string(),
+    );
+    let p = profile(&moved.run(), "console").clone();
+    assert_eq!(p.expires_at.as_deref(), Some("2026-11-22T10:10:00Z"));
+    assert!(!codes(&p).contains(&Code::LoginRequired), "{p:#?}");
+}
