@@ -10,6 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 use support::daemon::User;
+use support::login;
 use support::moto::{Keys, Moto, Seed};
 
 /// An endpoint nobody listens on: validation ends `unknown` (network), never `invalid`.
@@ -496,4 +497,63 @@ fn config_edits_and_sighup_reload_and_a_broken_config_keeps_the_old_one() {
     let out = user.client(&["reload"], &[]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("reloaded"));
     assert_eq!(names(&user), ["default", "noisy"]);
+}
+
+/// `aws login` writes its cache while the daemon runs: the badge for a console-login
+/// profile goes from "login" to silent with no restart, the cache's credentials are what
+/// STS judged, and logging out (the CLI deletes the file) brings the badge back.
+#[test]
+fn a_console_login_turns_the_badge_without_a_restart() {
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(
+        &Seed::new()
+            .user("dan")
+            .assumed_role("console", "viewer", "dan"),
+    );
+    let s = seeded.session("console");
+    let user = User::new(&moto.endpoint);
+    let arn = "arn:aws:iam::123456789012:user/dan";
+    std::fs::write(
+        user.aws().join("config"),
+        format!("[profile console]\nlogin_session = {arn}\n"),
+    )
+    .unwrap();
+    let env = [("AWS_PROFILE", "console")];
+    let _d = user.start();
+    let (b, _) = user.wait_prompt(&env, WAIT, |b| !b.is_empty());
+    assert_eq!(b, "aws:console ✗ login");
+
+    let cache = user.aws().join("login/cache");
+    let file = login::write_cache(
+        &cache,
+        arn,
+        (&s.access_key_id, &s.secret_access_key, &s.session_token),
+        &login::from_now(Duration::from_secs(3600).try_into().unwrap()),
+    );
+    let (b, t) = user.wait_prompt(&env, WAIT, str::is_empty);
+    assert_eq!(b, "");
+    eprintln!("login noticed {t:?} after the cache was written");
+    user.wait_state("console", "ok", WAIT);
+    let status = user.status();
+    let p = status["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["profile"] == "console")
+        .unwrap();
+    assert_eq!(p["source"], "login", "{p:#}");
+    assert!(
+        p["identity"]["arn"]
+            .as_str()
+            .unwrap()
+            .contains(":assumed-role/viewer/"),
+        "{p:#}"
+    );
+    assert!(p["expires_at"].is_string(), "{p:#}");
+    assert!(moto.calls_with(&s.access_key_id) >= 1);
+    assert!(!status.to_string().contains(login::REFRESH_TOKEN));
+
+    std::fs::remove_file(file).unwrap();
+    let (b, _) = user.wait_prompt(&env, WAIT, |b| !b.is_empty());
+    assert_eq!(b, "aws:console ✗ login");
 }

@@ -9,6 +9,7 @@ mod support;
 use serde_json::Value;
 use std::process::Command;
 use std::sync::atomic::Ordering;
+use support::login;
 use support::moto::{Moto, Seed};
 
 fn check(home: &std::path::Path, endpoint: &str, extra: &[&str]) -> (i32, Value, String) {
@@ -157,7 +158,7 @@ fn login_session_credentials_against_a_real_sts_peer() {
     let corrupt = format!("{}XXXXXXXX", &s.session_token[..s.session_token.len() - 8]);
     let home = tempfile::tempdir().unwrap();
     let cache = home.path().join(".aws/login/cache");
-    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
     let good_arn = "arn:aws:iam::123456789012:user/dan";
     let bad_arn = "arn:aws:iam::123456789012:user/eve";
     std::fs::write(
@@ -165,31 +166,14 @@ fn login_session_credentials_against_a_real_sts_peer() {
         format!("[profile console]\nlogin_session = {good_arn}\n[profile stale]\nlogin_session = {bad_arn}\n"),
     )
     .unwrap();
-    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
-    let expires = expires
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
+    let expires = login::from_now(time::Duration::hours(1));
     for (arn, token) in [(good_arn, &s.session_token), (bad_arn, &corrupt)] {
-        use sha2::Digest;
-        let name = hex::encode(sha2::Sha256::digest(arn.as_bytes()));
-        std::fs::write(
-            cache.join(format!("{name}.json")),
-            serde_json::json!({
-                "accessToken": {
-                    "accessKeyId": s.access_key_id,
-                    "secretAccessKey": s.secret_access_key,
-                    "sessionToken": token,
-                    "accountId": "123456789012",
-                    "expiresAt": expires,
-                },
-                "tokenType": "aws_sigv4",
-                "refreshToken": "login-refresh-token-secret",
-                "clientId": "arn:aws:signin:::devtools/same-device",
-                "dpopKey": "-----BEGIN EC PRIVATE KEY-----\nx\n-----END EC PRIVATE KEY-----\n",
-            })
-            .to_string(),
-        )
-        .unwrap();
+        login::write_cache(
+            &cache,
+            arn,
+            (&s.access_key_id, &s.secret_access_key, token),
+            &expires,
+        );
     }
     let (code, v, all) = check(home.path(), &moto.endpoint, &[]);
     assert_eq!(code, 1, "{all}");
@@ -197,7 +181,7 @@ fn login_session_credentials_against_a_real_sts_peer() {
         &s.secret_access_key,
         &s.session_token,
         &s.access_key_id,
-        &"login-refresh-token-secret".to_string(),
+        &login::REFRESH_TOKEN.to_string(),
     ] {
         assert!(!all.contains(secret.as_str()), "secret material in output");
     }

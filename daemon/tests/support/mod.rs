@@ -3,4 +3,5 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod daemon;
+pub mod login;
 pub mod moto;
