@@ -32,6 +32,9 @@ pub struct Config {
     pub notifications: bool,
     /// Profiles that never notify (they still show in the prompt and the reports).
     pub mute_profiles: Vec<String>,
+    /// A daily window of local time (`"22:00-07:00"`) in which notifications are held and
+    /// delivered, for what still stands, when it ends. None: no quiet hours.
+    pub quiet_hours: Option<crate::quiet::QuietHours>,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             credential_process_timeout_seconds: 60,
             notifications: true,
             mute_profiles: Vec::new(),
+            quiet_hours: None,
         }
     }
 }
@@ -106,5 +110,9 @@ mod tests {
         assert!(c.run_credential_process);
         let e = Config::parse("\nrun_credential_proces = true\n").unwrap_err();
         assert!(e.contains("line 2"), "{e}");
+        let c = Config::parse("quiet_hours = \"22:00-07:00\"\n").unwrap();
+        assert_eq!(c.quiet_hours.unwrap().to_string(), "22:00-07:00");
+        let e = Config::parse("notifications = true\nquiet_hours = \"22h-7h\"\n").unwrap_err();
+        assert!(e.contains("line 2") && e.contains("\"22:00-07:00\""), "{e}");
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::expiry;
 use crate::verdict::{Code, ProfileVerdict, Severity, State};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc;
 use time::OffsetDateTime;
 
@@ -39,6 +39,16 @@ pub enum Note {
     },
 }
 
+/// Whether a profile's notification may be shown now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hush {
+    Speak,
+    /// Quiet hours: hold it, and show where the profile stands once they end.
+    Hold,
+    /// A muted profile: never.
+    Mute,
+}
+
 /// The notification decisions: remembers each profile's last level.
 #[derive(Default)]
 pub struct Policy {
@@ -46,24 +56,30 @@ pub struct Policy {
     open: HashMap<String, bool>,
     /// Seen valid since it was last invalid.
     was_valid: HashMap<String, bool>,
+    /// Profiles with a notification held back by quiet hours.
+    held: BTreeSet<String>,
 }
 
 impl Policy {
-    /// Notes for the transitions in `verdicts` (states `unknown`/`skipped` change nothing).
+    /// Notes for the transitions in `verdicts` (states `unknown`/`skipped` change nothing),
+    /// and for profiles held by quiet hours that may speak again and still have something
+    /// to say. Closing a notification is never held: it makes no noise.
     pub fn update(
         &mut self,
         verdicts: &[ProfileVerdict],
         thresholds: &[u32],
         now: OffsetDateTime,
-        muted: &dyn Fn(&str) -> bool,
+        hush: &dyn Fn(&str) -> Hush,
     ) -> Vec<Note> {
         let mut notes = Vec::new();
         for v in verdicts {
             let Some(level) = level_of(v, thresholds, now) else {
                 continue;
             };
-            let prev = self.last.insert(v.profile.clone(), level);
-            if prev == Some(level) {
+            let hush = hush(&v.profile);
+            let changed = self.last.insert(v.profile.clone(), level) != Some(level);
+            let released = hush != Hush::Hold && self.held.remove(&v.profile);
+            if !changed && !released {
                 continue;
             }
             let open = self.open.get(&v.profile).copied().unwrap_or(false);
@@ -76,6 +92,7 @@ impl Policy {
             }
             let show = match level {
                 Level::Fine | Level::Quiet => {
+                    self.held.remove(&v.profile);
                     if open {
                         self.open.insert(v.profile.clone(), false);
                         notes.push(Note::Close {
@@ -86,14 +103,26 @@ impl Policy {
                 }
                 Level::Expiring(_) | Level::Expired => true,
                 // "valid turned invalid": not for a profile that was never seen valid
-                Level::Invalid => was_valid,
+                // (a held one was, before quiet hours)
+                Level::Invalid => was_valid || released,
             };
-            if show && !muted(&v.profile) {
-                self.open.insert(v.profile.clone(), true);
-                notes.push(note_for(v, level, now));
+            match (show, hush) {
+                (true, Hush::Speak) => {
+                    self.open.insert(v.profile.clone(), true);
+                    notes.push(note_for(v, level, now));
+                }
+                (true, Hush::Hold) => {
+                    self.held.insert(v.profile.clone());
+                }
+                _ => {}
             }
         }
         notes
+    }
+
+    /// Whether quiet hours hold back a notification (the engine then wakes when they end).
+    pub fn holding(&self) -> bool {
+        !self.held.is_empty()
     }
 }
 
@@ -271,7 +300,7 @@ mod tests {
         let exp = "2026-11-22T10:16:00Z";
         let mut p = Policy::default();
         let th = [15, 5];
-        let none = |_: &str| false;
+        let none = |_: &str| Hush::Speak;
         let at = |m: i64| t0 + time::Duration::minutes(m);
         // 16 minutes left: state ok, nothing
         assert!(
@@ -326,7 +355,7 @@ mod tests {
     fn invalid_only_after_valid_and_muted_profiles_stay_quiet() {
         let now = expiry::parse("2026-11-22T10:00:00Z").unwrap();
         let mut p = Policy::default();
-        let none = |_: &str| false;
+        let none = |_: &str| Hush::Speak;
         assert!(
             p.update(&[v("b", State::Invalid, None)], &[15], now, &none)
                 .is_empty()
@@ -343,11 +372,90 @@ mod tests {
             matches!(&n[..], [Note::Show { summary, .. }] if summary == "AWS profile c: invalid key"),
             "{n:?}"
         );
-        let muted = |p: &str| p == "d";
+        let muted = |p: &str| if p == "d" { Hush::Mute } else { Hush::Speak };
         p.update(&[v("d", State::Ok, None)], &[15], now, &muted);
         assert!(
             p.update(&[v("d", State::Invalid, None)], &[15], now, &muted)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn quiet_hours_hold_notes_and_release_one_for_where_things_stand() {
+        let t0 = expiry::parse("2026-11-22T06:40:00Z").unwrap();
+        let exp = "2026-11-22T06:56:00Z";
+        let at = |m: i64| t0 + time::Duration::minutes(m);
+        let th = [15, 5];
+        let hold = |_: &str| Hush::Hold;
+        let speak = |_: &str| Hush::Speak;
+        let mut p = Policy::default();
+        p.update(&[v("a", State::Ok, Some(exp))], &th, at(0), &hold);
+        // 15 minutes, 5 minutes, expired: all inside quiet hours, nothing shown
+        for (m, state) in [
+            (2, State::Expiring),
+            (12, State::Expiring),
+            (17, State::Expired),
+        ] {
+            assert!(
+                p.update(&[v("a", state, Some(exp))], &th, at(m), &hold)
+                    .is_empty()
+            );
+            assert!(p.holding());
+        }
+        // quiet hours over: one note, for the state now, not the three missed
+        let n = p.update(&[v("a", State::Expired, Some(exp))], &th, at(20), &speak);
+        assert!(
+            matches!(&n[..], [Note::Show { summary, .. }] if summary == "AWS profile a has expired"),
+            "{n:?}"
+        );
+        assert!(!p.holding());
+        assert!(
+            p.update(&[v("a", State::Expired, Some(exp))], &th, at(21), &speak)
+                .is_empty()
+        );
+        // refreshed during quiet hours: the open note is closed (silently), nothing held
+        let n = p.update(&[v("a", State::Ok, None)], &th, at(22), &hold);
+        assert_eq!(
+            n,
+            vec![Note::Close {
+                profile: "a".into()
+            }]
+        );
+        // fixed before the morning: nothing to say then
+        p.update(&[v("b", State::Ok, None)], &th, at(0), &speak);
+        assert!(
+            p.update(&[v("b", State::Invalid, None)], &th, at(1), &hold)
+                .is_empty()
+        );
+        assert!(p.holding());
+        assert!(
+            p.update(&[v("b", State::Ok, None)], &th, at(2), &hold)
+                .is_empty()
+        );
+        assert!(!p.holding());
+        assert!(
+            p.update(&[v("b", State::Ok, None)], &th, at(3), &speak)
+                .is_empty()
+        );
+        // invalid through the night: said in the morning, though no longer "was valid"
+        assert!(
+            p.update(&[v("b", State::Invalid, None)], &th, at(4), &hold)
+                .is_empty()
+        );
+        let n = p.update(&[v("b", State::Invalid, None)], &th, at(5), &speak);
+        assert!(
+            matches!(&n[..], [Note::Show { summary, .. }] if summary == "AWS profile b: invalid key"),
+            "{n:?}"
+        );
+        // a muted profile stays muted, held or not
+        let mut p = Policy::default();
+        p.update(&[v("c", State::Ok, None)], &th, at(0), &speak);
+        p.update(&[v("c", State::Invalid, None)], &th, at(1), &hold);
+        let mute = |_: &str| Hush::Mute;
+        assert!(
+            p.update(&[v("c", State::Invalid, None)], &th, at(2), &mute)
+                .is_empty()
+        );
+        assert!(!p.holding());
     }
 }

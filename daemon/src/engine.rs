@@ -5,7 +5,7 @@
 use crate::cache::Cache;
 use crate::check;
 use crate::config::Config;
-use crate::desktop::{Desktop, Policy};
+use crate::desktop::{Desktop, Hush, Policy};
 use crate::diagnose::{self, Diagnosis, Options};
 use crate::expiry;
 use crate::files::{self, Loaded};
@@ -569,12 +569,24 @@ impl Engine {
         if let Some(desktop) = &self.desktop
             && self.config.notifications
         {
-            let muted = |p: &str| self.config.mute_profiles.iter().any(|m| m == p);
+            let quiet = self
+                .config
+                .quiet_hours
+                .is_some_and(|q| q.contains(world.now(), &jiff::tz::TimeZone::system()));
+            let hush = |p: &str| {
+                if self.config.mute_profiles.iter().any(|m| m == p) {
+                    Hush::Mute
+                } else if quiet {
+                    Hush::Hold
+                } else {
+                    Hush::Speak
+                }
+            };
             for note in self.policy.update(
                 &report.profiles,
                 &self.config.expiring_minutes,
                 world.now(),
-                &muted,
+                &hush,
             ) {
                 desktop.send(note);
             }
@@ -589,8 +601,8 @@ impl Engine {
         });
     }
 
-    /// The next moment something changes without a file event: a verdict goes stale, or
-    /// a credential crosses an expiry threshold.
+    /// The next moment something changes without a file event: a verdict goes stale, a
+    /// credential crosses an expiry threshold, or quiet hours end with notifications held.
     fn next_deadline(&self) -> Option<Instant> {
         let now = (self.clock)();
         let now_unix = now.unix_timestamp();
@@ -625,6 +637,14 @@ impl Engine {
             for m in &self.config.expiring_minutes {
                 consider(exp - i64::from(*m) * 60);
             }
+        }
+        if self.policy.holding()
+            && let Some(end) = self
+                .config
+                .quiet_hours
+                .and_then(|q| q.next_end(now, &jiff::tz::TimeZone::system()))
+        {
+            consider(end.unix_timestamp());
         }
         let secs = u64::try_from(next? - now_unix).unwrap_or(0);
         Some(Instant::now() + Duration::from_secs(secs).min(MAX_SLEEP))

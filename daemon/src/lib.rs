@@ -17,6 +17,7 @@ pub mod locate;
 pub mod login;
 pub mod paths;
 pub mod process;
+pub mod quiet;
 pub mod render;
 pub mod scan;
 pub mod sdnotify;

@@ -280,3 +280,76 @@ fn thresholds_notify_once_each_and_a_refresh_closes_the_notification() {
         );
     }
 }
+
+/// `HH:MM` of `t` in UTC (the daemon runs with `TZ=UTC0` here).
+fn hm(t: time::OffsetDateTime) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// Quiet hours hold the 15-minute, 5-minute and expiry notifications; when they end, the
+/// daemon wakes by its own timer (no reload) and shows one: where the profile stands then.
+#[test]
+fn quiet_hours_hold_notifications_and_the_end_of_them_shows_one() {
+    if !["dbus-run-session", "xvfb-run", "dunst", "dunstctl"]
+        .iter()
+        .all(|t| have(t))
+    {
+        return;
+    }
+    let user = User::new("http://127.0.0.1:9");
+    let desktop = Desktop::start(&user);
+    let now = time::OffsetDateTime::now_utc();
+    let expires = now + time::Duration::minutes(16);
+    std::fs::write(user.credentials(), creds(expires)).unwrap();
+    // from an hour ago to a whole minute at least 20 minutes ahead
+    let end = now + time::Duration::minutes(21);
+    let end = end
+        - time::Duration::seconds(i64::from(end.second()))
+        - time::Duration::nanoseconds(i64::from(end.nanosecond()));
+    std::fs::write(
+        user.config_file(),
+        format!(
+            "quiet_hours = \"{}-{}\"\n",
+            hm(now - time::Duration::hours(1)),
+            hm(end)
+        ),
+    )
+    .unwrap();
+    let clock = user.dir.path().join("fake-clock");
+    std::fs::write(&clock, "0").unwrap();
+    let bus = desktop
+        .vars
+        .iter()
+        .find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS")
+        .unwrap()
+        .1
+        .clone();
+    let _d = user.start_with(&[
+        ("CREDGUARD_FAKE_CLOCK_FILE", clock.to_str().unwrap()),
+        ("DBUS_SESSION_BUS_ADDRESS", &bus),
+        ("TZ", "UTC0"),
+    ]);
+    user.wait_state("temp", "unknown", Duration::from_secs(20));
+
+    // the 15-minute threshold in quiet hours: the prompt counts down, the desktop is quiet
+    set_clock(&clock, 62, &user);
+    assert_eq!(user.state_of("temp").as_deref(), Some("expiring"));
+    assert_eq!(user.prompt(&[("AWS_PROFILE", "temp")]), "aws:temp ⏳ 14m");
+    // the 5-minute threshold and the expiry: still quiet
+    set_clock(&clock, 11 * 60 + 2, &user);
+    set_clock(&clock, 16 * 60 + 2, &user);
+    assert_eq!(user.state_of("temp").as_deref(), Some("expired"));
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(desktop.total(), 0, "{:?}", desktop.history());
+
+    // 3 seconds before the end of quiet hours; then no reload: the daemon's own timer
+    let offset = (end - time::OffsetDateTime::now_utc()).whole_seconds() - 3;
+    set_clock(&clock, offset, &user);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(desktop.total(), 0, "still quiet: {:?}", desktop.history());
+    desktop.wait_total(1);
+    desktop.ctl(&["close-all"]).unwrap();
+    let shown = desktop.history();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].0, "AWS profile temp has expired", "{shown:?}");
+}
