@@ -4,7 +4,7 @@
 #   expiry_parse  expiry timestamps
 #   files_parse   config + credentials files through the scanner, the SDK parser and
 #                 every offline check, then the text and JSON renderers
-#   cache_read    the verdict cache file
+#   cache_read    the verdict cache file and the `aws login` cache file
 # Corpora are seeded from the fixtures (the SDKs' conformance cases, the protocol's own
 # messages, the timestamp forms the tests use) into fuzz/corpus/ (not committed).
 #   bash scripts/fuzz.sh          # 20 s per target (the CI smoke run)
@@ -63,6 +63,9 @@ for p in ["v=1\nt=ping\n", "v=1\nt=prompt\nprofile=dev\nascii=1\n", "v=1\nt=stat
 put("cache_read", '{"version":1,"entries":{}}')
 put("cache_read", '{"version":1,"entries":{"ab":{"fresh_until":1,"state":"ok"}}}')
 put("cache_read", '{"version":99}')
+put("cache_read", json.dumps({"accessToken": {"accessKeyId": "ASIAEXAMPLE", "secretAccessKey": "s", "sessionToken": "t",
+    "accountId": "123456789012", "expiresAt": "2026-11-22T10:00:00Z"}, "tokenType": "aws_sigv4",
+    "refreshToken": "r", "clientId": "arn:aws:signin:::devtools/same-device", "dpopKey": "k"}))
 PY
 
 cd fuzz
