@@ -1,7 +1,9 @@
 //! The AWS CLI's credential cache (`~/.aws/cli/cache/<key>.json`): where the CLI keeps the
-//! temporary credentials of an assumed role. The key is botocore's: the SHA-1 of the
-//! AssumeRole arguments as `json.dumps(args, sort_keys=True)` (`RoleSessionName` only when
-//! the profile sets one).
+//! temporary credentials of an assumed role and of an SSO role. The keys are botocore's:
+//! for a role, the SHA-1 of the AssumeRole arguments as `json.dumps(args, sort_keys=True)`
+//! (`RoleSessionName` only when the profile sets one); for SSO, the SHA-1 of
+//! `{"accountId","roleName","sessionName"}` (or `startUrl` for a legacy profile) as compact
+//! sorted JSON (`SSOCredentialFetcher._create_cache_key`).
 
 use crate::expiry;
 use crate::locate;
@@ -42,12 +44,44 @@ pub fn cache_key(a: &RoleArgs) -> String {
     hex::encode(Sha1::digest(json.as_bytes()))
 }
 
+/// botocore's key for an SSO role's credentials: `json.dumps(args, sort_keys=True,
+/// separators=(',', ':'))` hashed with SHA-1.
+pub fn sso_key(account_id: &str, role_name: &str, session: SsoSession) -> String {
+    let s = |v: &str| serde_json::Value::String(v.to_string()).to_string();
+    let last = match session {
+        SsoSession::Named(n) => format!("\"sessionName\":{}", s(n)),
+        SsoSession::Legacy { start_url } => format!("\"startUrl\":{}", s(start_url)),
+    };
+    let json = format!(
+        "{{\"accountId\":{},\"roleName\":{},{last}}}",
+        s(account_id),
+        s(role_name)
+    );
+    hex::encode(Sha1::digest(json.as_bytes()))
+}
+
+/// How an SSO profile names its session.
+#[derive(Clone, Copy, Debug)]
+pub enum SsoSession<'a> {
+    Named(&'a str),
+    Legacy { start_url: &'a str },
+}
+
+/// Cached temporary credentials.
+pub struct Creds {
+    pub key_id: String,
+    pub secret: String,
+    pub token: String,
+}
+
 pub enum Cached {
     /// No cache file: the CLI has not assumed the role yet, or cleaned up.
     None,
     Expires {
         path: PathBuf,
         at: OffsetDateTime,
+        /// The credentials themselves, when the file holds all three parts.
+        creds: Option<Creds>,
     },
     Unreadable {
         path: PathBuf,
@@ -55,14 +89,12 @@ pub enum Cached {
     },
 }
 
-/// What the CLI cache says about these role arguments.
-pub fn lookup(world: &World, args: &RoleArgs) -> Cached {
+/// What the CLI cache holds under `key` ([`cache_key`], [`sso_key`]).
+pub fn lookup(world: &World, key: &str) -> Cached {
     let Some(aws) = locate::aws_dir(world) else {
         return Cached::None;
     };
-    let path = aws
-        .join("cli/cache")
-        .join(format!("{}.json", cache_key(args)));
+    let path = aws.join("cli/cache").join(format!("{key}.json"));
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Cached::None,
@@ -82,9 +114,23 @@ pub fn lookup(world: &World, args: &RoleArgs) -> Cached {
             };
         }
     };
-    match v["Credentials"]["Expiration"].as_str() {
+    let c = &v["Credentials"];
+    let part = |k: &str| c[k].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+    let creds = match (
+        part("AccessKeyId"),
+        part("SecretAccessKey"),
+        part("SessionToken"),
+    ) {
+        (Some(key_id), Some(secret), Some(token)) => Some(Creds {
+            key_id,
+            secret,
+            token,
+        }),
+        _ => None,
+    };
+    match c["Expiration"].as_str() {
         Some(raw) => match expiry::parse(raw) {
-            Some(at) => Cached::Expires { path, at },
+            Some(at) => Cached::Expires { path, at, creds },
             None => Cached::Unreadable {
                 path,
                 why: format!("Credentials.Expiration {raw:?} is not an RFC 3339 timestamp"),
@@ -121,6 +167,26 @@ mod tests {
                 duration_seconds: Some(3600),
             }),
             "16ba6a5510c1c13639a13a98cbfc04c8096f54e0"
+        );
+    }
+
+    /// Reference keys computed by botocore 1.44 itself
+    /// (`SSOCredentialFetcher._create_cache_key()`).
+    #[test]
+    fn sso_keys_match_botocore() {
+        assert_eq!(
+            sso_key("123456789012", "Admin", SsoSession::Named("corp")),
+            "8457bc68cf9d4aa8d629a61563948e8bd3159d49"
+        );
+        assert_eq!(
+            sso_key(
+                "123456789012",
+                "Admin",
+                SsoSession::Legacy {
+                    start_url: "https://corp.awsapps.com/start"
+                }
+            ),
+            "e03d8025af26e6a3f6c8402f15b918fb974ccc47"
         );
     }
 }

@@ -524,6 +524,8 @@ impl Ctx<'_> {
                 profile,
                 session_name,
                 start_url,
+                account_id,
+                role_name,
                 ..
             } => {
                 let key = session_name.as_deref().unwrap_or(start_url);
@@ -542,7 +544,35 @@ impl Ctx<'_> {
                     },
                 );
                 sso::problems(self.world, &report, place, &login, v, problems);
-                None
+                // The AWS CLI caches the role's credentials; while the token is usable
+                // they are what it signs with, so they are what STS is asked about.
+                let usable = matches!(
+                    report,
+                    sso::TokenState::Valid { .. } | sso::TokenState::Refreshable { .. }
+                );
+                let (Some(account), Some(role), true) = (account_id, role_name, usable) else {
+                    return None;
+                };
+                let session = match session_name {
+                    Some(n) => clicache::SsoSession::Named(n),
+                    None => clicache::SsoSession::Legacy { start_url },
+                };
+                match clicache::lookup(self.world, &clicache::sso_key(account, role, session)) {
+                    clicache::Cached::Expires {
+                        at, creds: Some(c), ..
+                    } if at > self.now => {
+                        v.key_id = Some(mask_key_id(&c.key_id));
+                        Some(Material {
+                            key_id: c.key_id,
+                            secret: c.secret,
+                            token: Some(c.token),
+                            profile: Some(v.profile.clone()),
+                        })
+                    }
+                    // none, expired or unreadable: botocore treats all three as a miss and
+                    // fetches new role credentials with the token
+                    _ => None,
+                }
             }
             Base::Process { profile, command } if self.config.run_credential_process => {
                 let location = self.loc(profile, "credential_process");
@@ -776,7 +806,7 @@ impl Ctx<'_> {
             mfa_serial: mfa,
             duration_seconds: get("duration_seconds").and_then(|d| d.trim().parse().ok()),
         };
-        match clicache::lookup(self.world, &args) {
+        match clicache::lookup(self.world, &clicache::cache_key(&args)) {
             clicache::Cached::None => {}
             clicache::Cached::Unreadable { path, why } => problems.push(Problem {
                 code: Code::ParseError,
@@ -788,7 +818,7 @@ impl Ctx<'_> {
                     locate::display_path(self.world, &path)
                 ),
             }),
-            clicache::Cached::Expires { path, at } => {
+            clicache::Cached::Expires { path, at, .. } => {
                 let shown = locate::display_path(self.world, &path);
                 let fix = format!(
                     "aws sts get-caller-identity --profile {} (assumes the role again{})",

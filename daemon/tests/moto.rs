@@ -215,3 +215,91 @@ fn login_session_credentials_against_a_real_sts_peer() {
         "{stale:#}"
     );
 }
+
+/// An SSO profile with a live token: the role credentials the AWS CLI cached for it in
+/// `~/.aws/cli/cache` (botocore's key, see `clicache::tests`) are validated; without them
+/// the token alone judges the profile and STS is not asked.
+#[test]
+fn sso_role_credentials_cached_by_the_cli_against_a_real_sts_peer() {
+    use sha1::Digest;
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(&Seed::new().user("fay").assumed_role("sso", "Admin", "fay"));
+    let s = seeded.session("sso");
+    let home = tempfile::tempdir().unwrap();
+    let aws = home.path().join(".aws");
+    for d in ["sso/cache", "cli/cache"] {
+        std::fs::create_dir_all(aws.join(d)).unwrap();
+    }
+    std::fs::write(
+        aws.join("config"),
+        "[profile cached]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n\
+         [profile fresh]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\n\
+         [sso-session corp]\nsso_region = us-east-1\nsso_start_url = https://corp.awsapps.com/start\n",
+    )
+    .unwrap();
+    let later = login::from_now(time::Duration::hours(8));
+    std::fs::write(
+        aws.join(format!(
+            "sso/cache/{}.json",
+            hex::encode(sha1::Sha1::digest(b"corp"))
+        )),
+        format!(r#"{{"accessToken":"sso-token-secret","expiresAt":"{later}","region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}}"#),
+    )
+    .unwrap();
+    let key = credguard::clicache::sso_key(
+        "123456789012",
+        "Admin",
+        credguard::clicache::SsoSession::Named("corp"),
+    );
+    std::fs::write(
+        aws.join(format!("cli/cache/{key}.json")),
+        serde_json::json!({
+            "ProviderType": "sso",
+            "Credentials": {
+                "AccessKeyId": s.access_key_id,
+                "SecretAccessKey": s.secret_access_key,
+                "SessionToken": s.session_token,
+                "Expiration": login::from_now(time::Duration::hours(1)),
+                "AccountId": "123456789012",
+            }
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let (code, v, all) = check(home.path(), &moto.endpoint, &[]);
+    assert!(!all.contains(&s.secret_access_key) && !all.contains(&s.session_token));
+    assert!(!all.contains("sso-token-secret"));
+    let get = |n: &str| {
+        v["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["profile"] == n)
+            .unwrap()
+            .clone()
+    };
+    let cached = get("cached");
+    assert_eq!(cached["state"], "ok", "{cached:#}");
+    assert!(
+        cached["identity"]["arn"]
+            .as_str()
+            .unwrap()
+            .contains(":assumed-role/Admin/"),
+        "{cached:#}"
+    );
+    // the SSO token's end is the profile's: the role credentials are renewed with it
+    assert_eq!(cached["expires_at"], later.as_str(), "{cached:#}");
+    let fresh = get("fresh");
+    assert_eq!(fresh["identity"], serde_json::Value::Null, "{fresh:#}");
+    assert_ne!(fresh["state"], "invalid", "{fresh:#}");
+    assert_eq!(moto.calls_with(&s.access_key_id), 1);
+    assert_eq!(
+        moto.sts_calls(),
+        1,
+        "only the cached role credentials were sent"
+    );
+    assert_eq!(
+        code, 3,
+        "fresh is unknown (not validated), none invalid: {all}"
+    );
+}

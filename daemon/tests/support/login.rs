@@ -35,9 +35,12 @@ pub fn write_cache(
     path
 }
 
-/// An RFC 3339 time `d` from now (wall clock: for tests against a running daemon).
+/// An RFC 3339 time `d` from now in whole seconds, as the verdict contract prints it (wall
+/// clock: for tests against a running daemon).
 pub fn from_now(d: time::Duration) -> String {
     (time::OffsetDateTime::now_utc() + d)
+        .replace_nanosecond(0)
+        .unwrap()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap()
 }
