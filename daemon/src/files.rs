@@ -48,6 +48,8 @@ pub type Properties = BTreeMap<String, String>;
 pub struct Profiles {
     pub profiles: BTreeMap<String, Properties>,
     pub sso_sessions: BTreeMap<String, Properties>,
+    /// `[services NAME]` sections that set `sts = \n  endpoint_url = …`: NAME → URL.
+    pub sts_endpoints: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug)]
@@ -134,6 +136,23 @@ fn convert(set: &ProfileSet, config: &Scan, credentials: &Scan) -> Profiles {
             }
         }
         out.sso_sessions.insert(name.to_string(), props);
+    }
+    // the services sections the profiles name, read through the SDK's own parse
+    let named: Vec<String> = out
+        .profiles
+        .values()
+        .filter_map(|p| p.get("services").cloned())
+        .collect();
+    for name in named {
+        let key = aws_runtime::env_config::property::PropertiesKey::builder()
+            .section_key("services")
+            .section_name(name.as_str())
+            .property_name("sts")
+            .sub_property_name("endpoint_url")
+            .build();
+        if let Some(url) = key.ok().and_then(|k| set.other_sections().get(&k).cloned()) {
+            out.sts_endpoints.insert(name, url);
+        }
     }
     out
 }

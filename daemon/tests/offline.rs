@@ -377,16 +377,9 @@ fn sso_token_cache() {
     // sha1("corp")
     let cache = h.dir.path().join(".aws/sso/cache");
     std::fs::create_dir_all(&cache).unwrap();
-    let file = cache.join("c1b6c6a6e2aa3fe5e2e9d0e5ce6e1e0e8c3d9d2b.json");
-    let _ = file;
     let name = {
-        use std::process::Command;
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg("printf corp | sha1sum")
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()[..40].to_string()
+        use sha1::Digest;
+        hex::encode(sha1::Sha1::digest(b"corp"))
     };
     let file = cache.join(format!("{name}.json"));
     std::fs::write(&file, r#"{"accessToken":"SECRETTOKEN","expiresAt":"2026-11-22T10:05:00Z","region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}"#).unwrap();
