@@ -424,6 +424,7 @@ pub fn problem_for(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
