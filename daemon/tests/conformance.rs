@@ -204,6 +204,7 @@ fn assume_role_chains() {
         let profiles = Profiles {
             profiles: sections(input.get("profiles")),
             sso_sessions: sections(input.get("sso_sessions")),
+            ..Profiles::default()
         };
         let got = chain::resolve(&profiles, input["selected_profile"].as_str().unwrap());
         let output = &case["output"];
