@@ -14,6 +14,9 @@ SPEC_JSON is {"ops": [...]}, run in order. Each op is an object:
   {"op": "role", "name": R, "trust_arn": ARN}
       create role R (if missing) whose trust policy lets ARN assume it ("trust_user": N
       instead of ARN: user N of this call). -> {"arn"}
+  {"op": "allow_assume", "user": N, "role": R}
+      an inline policy on user N allowing sts:AssumeRole on role R (moto evaluates a
+      caller's IAM policies when auth is on). -> {}
   {"op": "assume", "role": R, "access_key_id": K, "secret_access_key": S,
    "session_name": "credguard", "duration": 3600}
       sts:AssumeRole signed with K/S ("user": N instead of K/S: N's last key of this call).
@@ -83,7 +86,16 @@ def main():
                 "session_token": c["SessionToken"], "arn": r["AssumedRoleUser"]["Arn"],
                 "role_arn": role_arn, "expiration": c["Expiration"].isoformat()}
 
-    ops = {"user": user, "delete_key": delete_key, "role": role, "assume": assume}
+    def allow_assume(op):
+        role_arn = iam.get_role(RoleName=op["role"])["Role"]["Arn"]
+        iam.put_user_policy(UserName=op["user"], PolicyName="assume-" + op["role"],
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+                                "Effect": "Allow", "Action": "sts:AssumeRole",
+                                "Resource": role_arn}]}))
+        return {}
+
+    ops = {"user": user, "delete_key": delete_key, "role": role, "assume": assume,
+           "allow_assume": allow_assume}
 
     spec = json.loads(sys.argv[2])
     json.dump({"results": [ops[op["op"]](op) for op in spec["ops"]]}, sys.stdout)

@@ -240,6 +240,7 @@ fn reaction_sts(moto: &support::moto::Moto) {
             secret: k.secret_access_key.clone(),
             token: None,
             profile: None,
+            roles: Vec::new(),
         };
         let target = credguard::sts::Target {
             region: "us-east-1".into(),

@@ -25,6 +25,7 @@ pub fn reason(code: Code) -> &'static str {
         Code::Expiring => "expiring",
         Code::SsoLoginRequired => "sso login",
         Code::LoginRequired => "login",
+        Code::RoleNotAssumable => "role denied",
         Code::UnknownKey => "invalid key",
         Code::InvalidSessionToken => "invalid token",
         Code::BadSecret => "wrong secret",

@@ -132,6 +132,17 @@ impl Cache {
             mac.update(part.as_bytes());
             mac.update(&[0]);
         }
+        // roles assumed on the way are part of what is judged
+        for r in &m.roles {
+            for part in [
+                r.role_arn.as_str(),
+                r.external_id.as_deref().unwrap_or(""),
+                r.session_name.as_deref().unwrap_or(""),
+            ] {
+                mac.update(&[1]);
+                mac.update(part.as_bytes());
+            }
+        }
         hex::encode(mac.finalize().into_bytes())
     }
 

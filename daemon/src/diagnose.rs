@@ -30,6 +30,17 @@ pub struct Material {
     pub token: Option<String>,
     /// The profile whose region / endpoint settings apply (None for env credentials).
     pub profile: Option<String>,
+    /// Roles to assume, in order, starting from these credentials before asking who they
+    /// are (`assume_role = true`); empty: ask about these credentials themselves.
+    pub roles: Vec<RoleStep>,
+}
+
+/// One sts:AssumeRole on the way to the credentials a profile ends up with.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RoleStep {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
 }
 
 impl fmt::Debug for Material {
@@ -39,6 +50,7 @@ impl fmt::Debug for Material {
             .field("secret", &"<redacted>")
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("profile", &self.profile)
+            .field("roles", &self.roles)
             .finish()
     }
 }
@@ -233,6 +245,9 @@ impl Ctx<'_> {
                 material = self.base(&chain, &mut verdict, &mut problems);
                 if let Some(hop) = chain.roles.last() {
                     self.role_cache_expiry(hop, &mut verdict, &mut problems);
+                }
+                if let Some(m) = material.as_mut() {
+                    self.roles_to_assume(&chain, m, &mut problems);
                 }
             }
         }
@@ -463,6 +478,7 @@ impl Ctx<'_> {
                     secret: secret.clone(),
                     token: token.clone(),
                     profile: Some(v.profile.clone()),
+                    roles: Vec::new(),
                 })
             }
             Base::NamedSource { profile, name } if name == "Environment" => {
@@ -478,6 +494,7 @@ impl Ctx<'_> {
                             secret: s,
                             token: env.token.clone(),
                             profile: Some(v.profile.clone()),
+                            roles: Vec::new(),
                         })
                     }
                     _ => {
@@ -567,6 +584,7 @@ impl Ctx<'_> {
                             secret: c.secret,
                             token: Some(c.token),
                             profile: Some(v.profile.clone()),
+                            roles: Vec::new(),
                         })
                     }
                     // none, expired or unreadable: botocore treats all three as a miss and
@@ -594,6 +612,7 @@ impl Ctx<'_> {
                             secret: out.secret,
                             token: out.token,
                             profile: Some(v.profile.clone()),
+                            roles: Vec::new(),
                         })
                     }
                     Err(message) => {
@@ -620,6 +639,45 @@ impl Ctx<'_> {
                 session_arn,
             } => self.login(profile, session_arn, v, problems),
         }
+    }
+
+    /// With `assume_role = true`, a role profile is validated by assuming its roles; one
+    /// that needs an MFA code is not (its source credentials are validated, and it says so).
+    fn roles_to_assume(&self, chain: &Chain, m: &mut Material, problems: &mut Vec<Problem>) {
+        if !self.config.assume_role || chain.roles.is_empty() {
+            return;
+        }
+        let prop = |profile: &str, k: &str| {
+            self.loaded
+                .profiles
+                .profiles
+                .get(profile)
+                .and_then(|p| p.get(k))
+                .filter(|s| !s.is_empty())
+                .is_some()
+        };
+        if let Some(hop) = chain.roles.iter().find(|h| prop(&h.profile, "mfa_serial")) {
+            problems.push(Problem {
+                code: Code::NotValidated,
+                severity: Severity::Info,
+                location: self.loc(&hop.profile, "mfa_serial"),
+                message: format!(
+                    "{} is not assumed to check it (that needs an MFA code): its source credentials are validated instead",
+                    hop.role_arn
+                ),
+                fix: String::new(),
+            });
+            return;
+        }
+        m.roles = chain
+            .roles
+            .iter()
+            .map(|h| RoleStep {
+                role_arn: h.role_arn.clone(),
+                external_id: h.external_id.clone(),
+                session_name: h.session_name.clone(),
+            })
+            .collect();
     }
 
     /// A `login_session` profile: the cache `aws login` writes (see [`crate::login`]).
@@ -665,6 +723,7 @@ impl Ctx<'_> {
                         secret: creds.secret,
                         token: Some(creds.token),
                         profile: Some(v.profile.clone()),
+                        roles: Vec::new(),
                     });
                 }
                 problems.push(Problem {
@@ -995,6 +1054,7 @@ impl Ctx<'_> {
                 secret: s.clone(),
                 token: env.token.clone(),
                 profile: None,
+                roles: Vec::new(),
             }),
             _ => None,
         };

@@ -175,8 +175,29 @@ pub async fn validate(m: &Material, target: &Target, settings: &Settings) -> Ans
     first
 }
 
+/// The session name credguard's own AssumeRole calls use when the profile sets none.
+pub const ROLE_SESSION_NAME: &str = "credguard-check";
+
 async fn call(m: &Material, target: &Target, settings: &Settings) -> Answer {
     let capture = DateInterceptor::default();
+    let client = |creds: Credentials| {
+        let mut b = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(target.region.clone()))
+            .credentials_provider(creds)
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(settings.connect_timeout)
+                    .operation_timeout(settings.call_timeout)
+                    .build(),
+            )
+            .interceptor(capture.clone());
+        if let Some(e) = &target.endpoint {
+            b = b.endpoint_url(e.clone());
+        }
+        aws_sdk_sts::Client::from_conf(b.build())
+    };
     let creds = Credentials::new(
         m.key_id.clone(),
         m.secret.clone(),
@@ -184,23 +205,17 @@ async fn call(m: &Material, target: &Target, settings: &Settings) -> Answer {
         None,
         "credguard",
     );
-    let mut b = aws_sdk_sts::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(target.region.clone()))
-        .credentials_provider(creds)
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(settings.connect_timeout)
-                .operation_timeout(settings.call_timeout)
-                .build(),
-        )
-        .interceptor(capture.clone());
-    if let Some(e) = &target.endpoint {
-        b = b.endpoint_url(e.clone());
-    }
-    let client = aws_sdk_sts::Client::from_conf(b.build());
-    let result = client.get_caller_identity().send().await;
+    let outcome = if m.roles.is_empty() {
+        match client(creds).get_caller_identity().send().await {
+            Ok(out) => Outcome::Valid(Identity {
+                account: out.account().unwrap_or_default().to_string(),
+                arn: out.arn().unwrap_or_default().to_string(),
+            }),
+            Err(e) => classify_error(&e, m, target),
+        }
+    } else {
+        assume_chain(m, target, creds, &client).await
+    };
     let skew_seconds =
         capture
             .0
@@ -212,16 +227,72 @@ async fn call(m: &Material, target: &Target, settings: &Settings) -> Answer {
                 Ok(d) => d.as_secs_f64(),
                 Err(e) => -e.duration().as_secs_f64(),
             });
-    let outcome = match result {
-        Ok(out) => Outcome::Valid(Identity {
-            account: out.account().unwrap_or_default().to_string(),
-            arn: out.arn().unwrap_or_default().to_string(),
-        }),
-        Err(e) => classify_error(&e, m, target),
-    };
     Answer {
         outcome,
         skew_seconds,
+    }
+}
+
+/// Assume each role in turn (the shortest session STS grants), the first with `m`'s
+/// credentials: the identity is the last role session's. AccessDenied is
+/// `role-not-assumable`; anything else is classified as for GetCallerIdentity.
+async fn assume_chain(
+    m: &Material,
+    target: &Target,
+    mut creds: Credentials,
+    client: &(dyn Fn(Credentials) -> aws_sdk_sts::Client + Sync),
+) -> Outcome {
+    let mut identity = None;
+    for step in &m.roles {
+        let result = client(creds)
+            .assume_role()
+            .role_arn(&step.role_arn)
+            .role_session_name(step.session_name.as_deref().unwrap_or(ROLE_SESSION_NAME))
+            .set_external_id(step.external_id.clone())
+            .duration_seconds(900)
+            .send()
+            .await;
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => {
+                return match classify_error(&e, m, target) {
+                    Outcome::Rejected {
+                        code: Code::RoleNotAssumable,
+                        aws_code,
+                        message,
+                    } => Outcome::Rejected {
+                        code: Code::RoleNotAssumable,
+                        aws_code,
+                        message: format!("{}: {message}", step.role_arn),
+                    },
+                    other => other,
+                };
+            }
+        };
+        let (Some(c), Some(user)) = (out.credentials(), out.assumed_role_user()) else {
+            return Outcome::Unknown {
+                code: Code::EndpointError,
+                message: "AssumeRole answered without credentials".into(),
+            };
+        };
+        creds = Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "credguard",
+        );
+        identity = Some(Identity {
+            account: user.arn().split(':').nth(4).unwrap_or_default().to_string(),
+            arn: user.arn().to_string(),
+        });
+    }
+    match identity {
+        Some(i) => Outcome::Valid(i),
+        None => Outcome::Unknown {
+            code: Code::EndpointError,
+            message: "no role to assume".into(),
+        },
     }
 }
 
@@ -329,6 +400,8 @@ pub fn classify(
         "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => rejected(Code::ExpiredToken),
         "InvalidSignatureException" => rejected(Code::ClockSkew),
         "RegionDisabledException" => rejected(Code::RegionNotEnabled),
+        // only AssumeRole is ever denied: GetCallerIdentity needs no permission
+        "AccessDenied" => rejected(Code::RoleNotAssumable),
         "Throttling"
         | "ThrottlingException"
         | "RequestLimitExceeded"
@@ -400,6 +473,10 @@ pub fn problem_for(
                     "STS rejects the signature's time: this machine's clock is off",
                     "sync the clock: `sudo timedatectl set-ntp true` (Linux) or `sudo sntp -sS time.apple.com` (macOS)".into(),
                 ),
+                Code::RoleNotAssumable => (
+                    "the credentials are valid, but sts:AssumeRole is refused",
+                    "allow sts:AssumeRole on the role in the source identity's IAM policy, and trust the source in the role's trust policy".into(),
+                ),
                 Code::RegionNotEnabled => (
                     "the credentials are rejected in this opt-in region (a global-endpoint session token is not valid there)",
                     "use the regional STS endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional) or enable the region for the account".into(),
@@ -434,6 +511,7 @@ mod tests {
             secret: "s".into(),
             token: token.then(|| "t".into()),
             profile: None,
+            roles: Vec::new(),
         }
     }
     fn t(region: &str) -> Target {

@@ -93,6 +93,9 @@ pub enum Code {
     SsoLoginRequired,
     /// The `aws login` session is not cached, or cached in a form the SDK refuses.
     LoginRequired,
+    /// sts:AssumeRole refused (AccessDenied): the source may not assume the role
+    /// (`assume_role = true` only).
+    RoleNotAssumable,
     UnknownKey,
     InvalidSessionToken,
     BadSecret,
@@ -132,6 +135,7 @@ impl Code {
             Code::Expiring => "expiring",
             Code::SsoLoginRequired => "sso-login-required",
             Code::LoginRequired => "login-required",
+            Code::RoleNotAssumable => "role-not-assumable",
             Code::UnknownKey => "unknown-key",
             Code::InvalidSessionToken => "invalid-session-token",
             Code::BadSecret => "bad-secret",

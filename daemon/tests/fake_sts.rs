@@ -180,6 +180,7 @@ fn diag(key: &str, token: Option<&str>) -> Diagnosis {
             secret: SECRET.into(),
             token: token.map(str::to_string),
             profile: None,
+            roles: Vec::new(),
         }),
     }
 }

@@ -303,3 +303,82 @@ fn sso_role_credentials_cached_by_the_cli_against_a_real_sts_peer() {
         "fresh is unknown (not validated), none invalid: {all}"
     );
 }
+
+/// `assume_role = true`: role profiles are validated by assuming the role with moto, which
+/// evaluates the source's IAM policy. Allowed → the role session's identity; denied →
+/// `role-not-assumable`; `mfa_serial` → not assumed, the source is validated and it says so.
+/// Without the option the source credentials are what is validated.
+#[test]
+fn assume_role_opt_in_against_a_real_sts_peer() {
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(
+        &Seed::new()
+            .user("gus")
+            .role("deployer", "gus", true)
+            .role("locked", "gus", false),
+    );
+    let gus = seeded.user("gus");
+    let home = tempfile::tempdir().unwrap();
+    let aws = home.path().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        format!(
+            "[gus]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            gus.access_key_id, gus.secret_access_key
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        aws.join("config"),
+        "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = gus\n\
+         [profile locked]\nrole_arn = arn:aws:iam::123456789012:role/locked\nsource_profile = gus\n\
+         [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = gus\nmfa_serial = arn:aws:iam::123456789012:mfa/gus\n",
+    )
+    .unwrap();
+    let get = |v: &Value, n: &str| {
+        v["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["profile"] == n)
+            .unwrap()
+            .clone()
+    };
+    // the default: the source credentials are validated, no role is assumed
+    let (_, v, _) = check(home.path(), &moto.endpoint, &[]);
+    assert_eq!(get(&v, "deploy")["identity"]["arn"], gus.arn.as_str());
+    assert_eq!(get(&v, "locked")["state"], "ok", "the source is fine");
+
+    let conf = home.path().join("config/credguard");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(conf.join("config.toml"), "assume_role = true\n").unwrap();
+    let (code, v, all) = check(home.path(), &moto.endpoint, &["--fresh"]);
+    assert_eq!(code, 1, "{all}");
+    assert!(!all.contains(&gus.secret_access_key));
+    let deploy = get(&v, "deploy");
+    assert_eq!(deploy["state"], "ok", "{deploy:#}");
+    assert_eq!(
+        deploy["identity"]["arn"],
+        "arn:aws:sts::123456789012:assumed-role/deployer/credguard-check",
+        "{deploy:#}"
+    );
+    let locked = get(&v, "locked");
+    assert_eq!(locked["state"], "invalid", "{locked:#}");
+    let p = &locked["problems"][0];
+    assert_eq!(p["code"], "role-not-assumable", "{locked:#}");
+    assert!(
+        p["message"].as_str().unwrap().contains("role/locked"),
+        "{locked:#}"
+    );
+    let mfa = get(&v, "mfa");
+    assert_eq!(mfa["identity"]["arn"], gus.arn.as_str(), "{mfa:#}");
+    assert!(
+        mfa["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "not-validated" && p["location"] == "~/.aws/config:10:14"),
+        "{mfa:#}"
+    );
+}

@@ -103,6 +103,24 @@ impl Seed {
             .op(Kind::Ignore, "", json!({"op": "delete_key", "user": name}))
     }
 
+    /// Role `role`, trusting `user` (seeded earlier in this `Seed`); with `allowed`, the
+    /// user's IAM policy also allows sts:AssumeRole on it (moto checks the caller's policy).
+    pub fn role(self, role: &str, user: &str, allowed: bool) -> Seed {
+        let s = self.op(
+            Kind::Ignore,
+            "",
+            json!({"op": "role", "name": role, "trust_user": user}),
+        );
+        if !allowed {
+            return s;
+        }
+        s.op(
+            Kind::Ignore,
+            "",
+            json!({"op": "allow_assume", "user": user, "role": role}),
+        )
+    }
+
     /// Role `role`, trusting `user` (seeded earlier in this `Seed`), assumed once with
     /// that user's key: [`Seeded::session`]`(label)`.
     pub fn assumed_role(self, label: &str, role: &str, user: &str) -> Seed {
