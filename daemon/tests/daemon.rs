@@ -535,12 +535,7 @@ fn a_console_login_turns_the_badge_without_a_restart() {
     eprintln!("login noticed {t:?} after the cache was written");
     user.wait_state("console", "ok", WAIT);
     let status = user.status();
-    let p = status["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["profile"] == "console")
-        .unwrap();
+    let p = &support::profile_of(&status, "console");
     assert_eq!(p["source"], "login", "{p:#}");
     assert!(
         p["identity"]["arn"]

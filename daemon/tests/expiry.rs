@@ -130,15 +130,7 @@ fn status_shows_expiry_for_every_source_and_the_prompt_counts_down() {
     ] {
         assert!(!text.contains(secret), "secret material in status");
     }
-    let get = |n: &str| {
-        status["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["profile"] == n)
-            .unwrap_or_else(|| panic!("no {n} in {status:#}"))
-            .clone()
-    };
+    let get = |n: &str| support::profile_of(&status, n);
     let expect = |n: &str, state: &str, at: OffsetDateTime| {
         let p = get(n);
         assert_eq!(p["state"], state, "{n}: {p:#}");

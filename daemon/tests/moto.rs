@@ -88,15 +88,7 @@ fn verdicts_from_a_real_sts_peer() {
     ] {
         assert!(!all.contains(secret.as_str()), "secret material in output");
     }
-    let get = |n: &str| {
-        v["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["profile"] == n)
-            .unwrap()
-            .clone()
-    };
+    let get = |n: &str| support::profile_of(&v, n);
     let expect = |n: &str, state: &str, code: Option<&str>| {
         let p = get(n);
         assert_eq!(p["state"], state, "{n}: {p:#}");
@@ -185,15 +177,7 @@ fn login_session_credentials_against_a_real_sts_peer() {
     ] {
         assert!(!all.contains(secret.as_str()), "secret material in output");
     }
-    let get = |n: &str| {
-        v["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["profile"] == n)
-            .unwrap()
-            .clone()
-    };
+    let get = |n: &str| support::profile_of(&v, n);
     let good = get("console");
     assert_eq!(
         (&good["state"], &good["source"]),
@@ -269,15 +253,7 @@ fn sso_role_credentials_cached_by_the_cli_against_a_real_sts_peer() {
     let (code, v, all) = check(home.path(), &moto.endpoint, &[]);
     assert!(!all.contains(&s.secret_access_key) && !all.contains(&s.session_token));
     assert!(!all.contains("sso-token-secret"));
-    let get = |n: &str| {
-        v["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["profile"] == n)
-            .unwrap()
-            .clone()
-    };
+    let get = |n: &str| support::profile_of(&v, n);
     let cached = get("cached");
     assert_eq!(cached["state"], "ok", "{cached:#}");
     assert!(
@@ -336,15 +312,7 @@ fn assume_role_opt_in_against_a_real_sts_peer() {
          [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = gus\nmfa_serial = arn:aws:iam::123456789012:mfa/gus\n",
     )
     .unwrap();
-    let get = |v: &Value, n: &str| {
-        v["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["profile"] == n)
-            .unwrap()
-            .clone()
-    };
+    let get = support::profile_of;
     // the default: the source credentials are validated, no role is assumed
     let (_, v, _) = check(home.path(), &moto.endpoint, &[]);
     assert_eq!(get(&v, "deploy")["identity"]["arn"], gus.arn.as_str());

@@ -104,6 +104,15 @@ impl Desktop {
         d
     }
 
+    /// The private session bus's address, for the daemon.
+    fn bus(&self) -> String {
+        self.vars
+            .iter()
+            .find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS")
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    }
+
     fn ctl(&self, args: &[&str]) -> Option<String> {
         let out = Command::new("dunstctl")
             .args(args)
@@ -158,6 +167,14 @@ impl Desktop {
     }
 }
 
+/// dbus-run-session, xvfb-run, dunst and dunstctl are all installed (else the test skips,
+/// and fails under CI).
+fn desktop_tools() -> bool {
+    ["dbus-run-session", "xvfb-run", "dunst", "dunstctl"]
+        .iter()
+        .all(|t| have(t))
+}
+
 fn set_clock(file: &Path, seconds: i64, user: &User) {
     std::fs::write(file, seconds.to_string()).unwrap();
     let out = user.client(&["reload"], &[]);
@@ -180,10 +197,7 @@ fn creds(expires: time::OffsetDateTime) -> String {
 
 #[test]
 fn thresholds_notify_once_each_and_a_refresh_closes_the_notification() {
-    if !["dbus-run-session", "xvfb-run", "dunst", "dunstctl"]
-        .iter()
-        .all(|t| have(t))
-    {
+    if !desktop_tools() {
         return;
     }
     // STS is a closed port: the credentials stay `unknown` online, expiry is offline
@@ -194,13 +208,7 @@ fn thresholds_notify_once_each_and_a_refresh_closes_the_notification() {
     std::fs::write(user.credentials(), creds(expires)).unwrap();
     let clock = user.dir.path().join("fake-clock");
     std::fs::write(&clock, "0").unwrap();
-    let bus = desktop
-        .vars
-        .iter()
-        .find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS")
-        .unwrap()
-        .1
-        .clone();
+    let bus = desktop.bus();
     let _d = user.start_with(&[
         ("CREDGUARD_FAKE_CLOCK_FILE", clock.to_str().unwrap()),
         ("DBUS_SESSION_BUS_ADDRESS", &bus),
@@ -290,10 +298,7 @@ fn hm(t: time::OffsetDateTime) -> String {
 /// daemon wakes by its own timer (no reload) and shows one: where the profile stands then.
 #[test]
 fn quiet_hours_hold_notifications_and_the_end_of_them_shows_one() {
-    if !["dbus-run-session", "xvfb-run", "dunst", "dunstctl"]
-        .iter()
-        .all(|t| have(t))
-    {
+    if !desktop_tools() {
         return;
     }
     let user = User::new("http://127.0.0.1:9");
@@ -317,13 +322,7 @@ fn quiet_hours_hold_notifications_and_the_end_of_them_shows_one() {
     .unwrap();
     let clock = user.dir.path().join("fake-clock");
     std::fs::write(&clock, "0").unwrap();
-    let bus = desktop
-        .vars
-        .iter()
-        .find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS")
-        .unwrap()
-        .1
-        .clone();
+    let bus = desktop.bus();
     let _d = user.start_with(&[
         ("CREDGUARD_FAKE_CLOCK_FILE", clock.to_str().unwrap()),
         ("DBUS_SESSION_BUS_ADDRESS", &bus),

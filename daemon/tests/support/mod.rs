@@ -5,3 +5,12 @@
 pub mod daemon;
 pub mod login;
 pub mod moto;
+
+/// The entry for profile `name` in a verdict report (`check --json`, `status --json`).
+pub fn profile_of(report: &serde_json::Value, name: &str) -> serde_json::Value {
+    report["profiles"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["profile"] == name))
+        .unwrap_or_else(|| panic!("no profile {name} in {report:#}"))
+        .clone()
+}
