@@ -95,7 +95,7 @@ pub fn lookup(world: &World, key: &str) -> Cached {
         return Cached::None;
     };
     let path = aws.join("cli/cache").join(format!("{key}.json"));
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::fsread::read_limited(&path, crate::fsread::MAX_SMALL_FILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Cached::None,
         Err(e) => {

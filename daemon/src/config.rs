@@ -84,7 +84,11 @@ impl Config {
 
     /// Load a config file; a missing file is the default config.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        match std::fs::read_to_string(path) {
+        let read = crate::fsread::read_limited(path, crate::fsread::MAX_SMALL_FILE).and_then(|b| {
+            String::from_utf8(b)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8"))
+        });
+        match read {
             Ok(text) => Self::parse(&text).map_err(|message| ConfigError::Parse {
                 path: path.to_path_buf(),
                 message,

@@ -168,7 +168,7 @@ impl Engine {
         let mut validator = Validator::from_config(&config);
         validator.calls = shared.calls.clone();
         let wake: Wake = Arc::default();
-        let config_bytes = config_path.as_ref().and_then(|p| std::fs::read(p).ok());
+        let config_bytes = config_path.as_ref().and_then(|p| read_config_bytes(p));
         Engine {
             base,
             clock,
@@ -310,7 +310,7 @@ impl Engine {
         let Some(path) = &self.config_path else {
             return;
         };
-        let bytes = std::fs::read(path).ok();
+        let bytes = read_config_bytes(path);
         if bytes != self.config_bytes {
             let msg = self.reload_config();
             tracing::info!("{msg}");
@@ -322,7 +322,7 @@ impl Engine {
         let Some(path) = self.config_path.clone() else {
             return "no config file path; defaults in use".into();
         };
-        self.config_bytes = std::fs::read(&path).ok();
+        self.config_bytes = read_config_bytes(&path);
         match Config::load(&path) {
             Ok(c) => {
                 let mut v = Validator::from_config(&c);
@@ -649,6 +649,11 @@ impl Engine {
         let secs = u64::try_from(next? - now_unix).unwrap_or(0);
         Some(Instant::now() + Duration::from_secs(secs).min(MAX_SLEEP))
     }
+}
+
+/// The config file's bytes, to tell whether an event changed it (bounded like every read).
+fn read_config_bytes(path: &std::path::Path) -> Option<Vec<u8>> {
+    crate::fsread::read_limited(path, crate::fsread::MAX_SMALL_FILE).ok()
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

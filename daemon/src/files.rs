@@ -225,7 +225,7 @@ fn read(world: &World, kind: FileKind) -> LoadedFile {
             return file;
         }
     }
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::fsread::read_limited(&path, MAX_FILE_BYTES) {
         Ok(b) => b,
         Err(e) => {
             file.faults.push(FileFault::Unreadable {

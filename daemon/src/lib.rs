@@ -13,6 +13,7 @@ pub mod diagnose;
 pub mod engine;
 pub mod expiry;
 pub mod files;
+pub mod fsread;
 pub mod locate;
 pub mod login;
 pub mod paths;

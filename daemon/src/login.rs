@@ -59,7 +59,7 @@ pub fn state(world: &World, session_arn: &str) -> LoginState {
             path: PathBuf::from("~/.aws/login/cache"),
         };
     };
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::fsread::read_limited(&path, crate::fsread::MAX_SMALL_FILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return LoginState::Missing { path };

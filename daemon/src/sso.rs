@@ -53,8 +53,8 @@ pub fn token_state(
             path: PathBuf::from("~/.aws/sso/cache"),
         };
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
+    let bytes = match crate::fsread::read_limited(&path, crate::fsread::MAX_SMALL_FILE) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return TokenState::Missing { path },
         Err(e) => {
             return TokenState::Unreadable {
@@ -63,7 +63,7 @@ pub fn token_state(
             };
         }
     };
-    let json: serde_json::Value = match serde_json::from_str(&text) {
+    let json: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(j) => j,
         Err(e) => {
             return TokenState::Unreadable {

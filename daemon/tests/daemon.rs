@@ -432,6 +432,38 @@ fn files_replaced_deleted_or_half_written_are_verdicts_not_crashes() {
     )
     .unwrap();
     user.wait_prompt(&[], WAIT, |b| b.contains("parse error"));
+    // a FIFO with no writer (open would block forever) and a link to /dev/zero (a read
+    // would never end), where the credentials file and an SSO cache file should be: each
+    // is a located verdict, and the daemon keeps answering
+    std::fs::remove_file(user.credentials()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(user.credentials())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let start = Instant::now();
+    while !user.status().to_string().contains("not a regular file") {
+        assert!(start.elapsed() < WAIT, "{}", user.status());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::write(
+        user.aws().join("config"),
+        "[profile sso]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\n\
+         [sso-session s]\nsso_region = us-east-1\nsso_start_url = https://x.awsapps.com/start\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(user.aws().join("sso/cache")).unwrap();
+    std::os::unix::fs::symlink(
+        "/dev/zero",
+        user.aws()
+            .join("sso/cache/a0f1490a20d0211c997b44bc357e1972deab8ae3.json"),
+    )
+    .unwrap();
+    let start = Instant::now();
+    while !user.status().to_string().contains("sso-login-required") {
+        assert!(start.elapsed() < WAIT, "{}", user.status());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         d.child.try_wait().unwrap().is_none(),
         "the daemon is still up"
