@@ -71,8 +71,9 @@ pub fn report(r: &Report, style: &Style) -> String {
     let counts = |s: State| r.profiles.iter().filter(|p| p.state == s).count();
     let _ = writeln!(
         out,
-        "{} profiles: {} ok, {} expiring, {} expired, {} invalid, {} unknown, {} skipped",
+        "{} profile{}: {} ok, {} expiring, {} expired, {} invalid, {} unknown, {} skipped",
         r.profiles.len(),
+        if r.profiles.len() == 1 { "" } else { "s" },
         counts(State::Ok),
         counts(State::Expiring),
         counts(State::Expired),
