@@ -22,9 +22,38 @@ pub struct RoleArgs<'a> {
     pub duration_seconds: Option<i64>,
 }
 
+/// A JSON string as Python's `json.dumps` writes it (`ensure_ascii=True`, the default):
+/// every non-ASCII character as `\uXXXX` (lower-case hex, surrogate pairs above U+FFFF),
+/// control characters as their short escapes or `\u00XX`. serde_json keeps non-ASCII as
+/// it is, which would give another hash for a name like `cörp`.
+fn py_json_string(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Python's `json.dumps(args, sort_keys=True)` of the arguments, hashed with SHA-1.
 pub fn cache_key(a: &RoleArgs) -> String {
-    let s = |v: &str| serde_json::Value::String(v.to_string()).to_string();
+    let s = py_json_string;
     // keys in sorted order, Python's default separators ", " and ": "
     let mut parts = Vec::new();
     if let Some(d) = a.duration_seconds {
@@ -47,7 +76,7 @@ pub fn cache_key(a: &RoleArgs) -> String {
 /// botocore's key for an SSO role's credentials: `json.dumps(args, sort_keys=True,
 /// separators=(',', ':'))` hashed with SHA-1.
 pub fn sso_key(account_id: &str, role_name: &str, session: SsoSession) -> String {
-    let s = |v: &str| serde_json::Value::String(v.to_string()).to_string();
+    let s = py_json_string;
     let last = match session {
         SsoSession::Named(n) => format!("\"sessionName\":{}", s(n)),
         SsoSession::Legacy { start_url } => format!("\"startUrl\":{}", s(start_url)),

@@ -284,30 +284,38 @@ fn session(v: &Value) -> SessionKeys {
     }
 }
 
+/// The moto venv's `moto_server` and its Python (which also has boto3 and botocore, the
+/// AWS CLI's library), or None (after printing why) when moto is not installed and `CI` is
+/// not `true`; under CI a missing venv is a failure.
+pub fn venv() -> Option<(String, String)> {
+    let server = std::env::var("CREDGUARD_MOTO_SERVER")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| which("moto_server"));
+    let Some(server) = server.filter(|p| Path::new(p).is_file()) else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!(
+                "moto_server not found (CREDGUARD_MOTO_SERVER={:?}, nor on PATH) with \
+                     CI=true: scripts/setup.sh must install it, run tests via scripts/test.sh",
+                std::env::var("CREDGUARD_MOTO_SERVER").unwrap_or_default()
+            );
+        }
+        eprintln!("SKIP: moto_server not found (run scripts/setup.sh)");
+        return None;
+    };
+    let python = std::env::var("CREDGUARD_MOTO_PYTHON")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| shebang_python(&server))
+        .unwrap_or_else(|| "python3".into());
+    Some((server, python))
+}
+
 impl Moto {
     /// Starts moto with auth enforced, or returns None (after printing why) when moto is
     /// not installed and `CI` is not `true`. Panics if moto is there but does not start.
     pub fn start() -> Option<Moto> {
-        let server = std::env::var("CREDGUARD_MOTO_SERVER")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .or_else(|| which("moto_server"));
-        let Some(server) = server.filter(|p| Path::new(p).is_file()) else {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!(
-                    "moto_server not found (CREDGUARD_MOTO_SERVER={:?}, nor on PATH) with \
-                     CI=true: scripts/setup.sh must install it, run tests via scripts/test.sh",
-                    std::env::var("CREDGUARD_MOTO_SERVER").unwrap_or_default()
-                );
-            }
-            eprintln!("SKIP: moto_server not found (run scripts/setup.sh)");
-            return None;
-        };
-        let python = std::env::var("CREDGUARD_MOTO_PYTHON")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .or_else(|| shebang_python(&server))
-            .unwrap_or_else(|| "python3".into());
+        let (server, python) = venv()?;
         // A port taken between our probe and moto's bind makes moto exit: try again.
         let mut last_log = String::new();
         for _ in 0..3 {
