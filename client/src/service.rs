@@ -1,6 +1,7 @@
-//! `credguard service install|uninstall|status`: the systemd user unit, written with the
-//! path of `credguardd` filled in, then `systemctl --user` to load and start it. Where
-//! systemd's user manager is not reachable, say what to do instead.
+//! `credguard service install|uninstall|status`: the systemd user units (the service,
+//! written with the path of `credguardd` filled in, and its socket for socket activation),
+//! then `systemctl --user` to load and start them. Where systemd's user manager is not
+//! reachable, say what to do instead.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,6 +9,9 @@ use std::process::Command;
 /// The unit template (`systemd/credguard.service`).
 pub const UNIT_TEMPLATE: &str = include_str!("../../systemd/credguard.service");
 pub const UNIT_NAME: &str = "credguard.service";
+/// The socket unit (`systemd/credguard.socket`): the first prompt starts the service.
+pub const SOCKET_TEMPLATE: &str = include_str!("../../systemd/credguard.socket");
+pub const SOCKET_NAME: &str = "credguard.socket";
 const PLACEHOLDER: &str = "::CREDGUARDD::";
 
 /// The unit with `ExecStart` pointing at `credguardd`, quoted for systemd (a path with
@@ -46,7 +50,7 @@ fn systemctl(args: &[&str]) -> Result<(), String> {
 fn without_systemd(unit: &Path, why: &str) -> String {
     format!(
         "credguard: systemd's user manager is not reachable ({why}).\n\
-         The unit is at {}; once systemd runs for your user: systemctl --user daemon-reload && systemctl --user enable --now credguard\n\
+         The unit is at {}; once systemd runs for your user: systemctl --user daemon-reload && systemctl --user enable --now credguard.socket credguard.service\n\
          Without systemd, start the daemon from your shell's start-up file instead, e.g. in ~/.profile:\n  \
          pgrep -u \"$USER\" -x credguardd >/dev/null || (credguardd >/dev/null 2>&1 &)\n\
          (a second credguardd exits at once: one daemon per user)",
@@ -75,20 +79,35 @@ pub fn install(env: &dyn Fn(&str) -> Option<String>, credguardd: &Path) -> i32 {
         return 2;
     }
     let unit = dir.join(UNIT_NAME);
-    if let Err(e) = std::fs::write(&unit, render_unit(exe)) {
-        eprintln!("credguard: cannot write {}: {e}", unit.display());
-        return 2;
+    let socket = dir.join(SOCKET_NAME);
+    for (path, text) in [
+        (&socket, SOCKET_TEMPLATE.to_string()),
+        (&unit, render_unit(exe)),
+    ] {
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("credguard: cannot write {}: {e}", path.display());
+            return 2;
+        }
     }
     println!("installed {} (ExecStart={exe})", unit.display());
+    println!(
+        "installed {} (socket activation: the first prompt starts the service)",
+        socket.display()
+    );
     if let Err(why) = systemctl(&["daemon-reload"]) {
         eprintln!("{}", without_systemd(&unit, &why));
         return 1;
     }
-    if let Err(why) = systemctl(&["enable", "--now", UNIT_NAME]) {
-        eprintln!("credguard: `systemctl --user enable --now {UNIT_NAME}` failed: {why}");
+    // the socket first, so that the service takes it instead of binding its own
+    if let Err(why) = systemctl(&["enable", "--now", SOCKET_NAME, UNIT_NAME]) {
+        eprintln!(
+            "credguard: `systemctl --user enable --now {SOCKET_NAME} {UNIT_NAME}` failed: {why}"
+        );
         return 1;
     }
-    println!("credguard.service enabled and started; `credguard status` shows its verdicts");
+    println!(
+        "credguard.socket and credguard.service enabled and started; `credguard status` shows its verdicts"
+    );
     0
 }
 
@@ -97,16 +116,18 @@ pub fn uninstall(env: &dyn Fn(&str) -> Option<String>) -> i32 {
         eprintln!("credguard: neither XDG_CONFIG_HOME nor HOME is set");
         return 2;
     };
-    let unit = dir.join(UNIT_NAME);
-    let stopped = systemctl(&["disable", "--now", UNIT_NAME]);
-    match std::fs::remove_file(&unit) {
-        Ok(()) => println!("removed {}", unit.display()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!("{} was not installed", unit.display())
-        }
-        Err(e) => {
-            eprintln!("credguard: cannot remove {}: {e}", unit.display());
-            return 2;
+    let stopped = systemctl(&["disable", "--now", SOCKET_NAME, UNIT_NAME]);
+    for name in [UNIT_NAME, SOCKET_NAME] {
+        let unit = dir.join(name);
+        match std::fs::remove_file(&unit) {
+            Ok(()) => println!("removed {}", unit.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                println!("{} was not installed", unit.display())
+            }
+            Err(e) => {
+                eprintln!("credguard: cannot remove {}: {e}", unit.display());
+                return 2;
+            }
         }
     }
     if let Err(why) = stopped.and_then(|()| systemctl(&["daemon-reload"])) {
@@ -128,17 +149,22 @@ pub fn status(env: &dyn Fn(&str) -> Option<String>) -> i32 {
         ),
         None => println!("unit: no HOME, nowhere to install"),
     }
-    match Command::new("systemctl")
-        .args(["--user", "is-active", UNIT_NAME])
-        .output()
-    {
-        Ok(o) => {
-            let state = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            let err = String::from_utf8_lossy(&o.stderr).trim().to_string();
-            let shown = if state.is_empty() { err } else { state };
-            println!("systemd: {shown}");
+    for name in [SOCKET_NAME, UNIT_NAME] {
+        match Command::new("systemctl")
+            .args(["--user", "is-active", name])
+            .output()
+        {
+            Ok(o) => {
+                let state = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                let err = String::from_utf8_lossy(&o.stderr).trim().to_string();
+                let shown = if state.is_empty() { err } else { state };
+                println!("systemd {name}: {shown}");
+            }
+            Err(e) => {
+                println!("systemd: systemctl unavailable ({e})");
+                break;
+            }
         }
-        Err(e) => println!("systemd: systemctl unavailable ({e})"),
     }
     0
 }

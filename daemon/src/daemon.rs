@@ -52,7 +52,14 @@ pub fn run() -> i32 {
         None => Config::default(),
     };
     let (socket, origin) = resolve_socket(&process_env);
-    let bound = match server::bind(&socket, origin) {
+    let activated = server::from_systemd(&process_env);
+    if let Some(Ok(b)) = &activated {
+        tracing::info!(socket = %b.path.display(), "socket passed by systemd (socket activation)");
+        if b.path != socket {
+            tracing::warn!(passed = %b.path.display(), expected = %socket.display(), "the passed socket is not where clients look by default; set CREDGUARD_SOCKET for them");
+        }
+    }
+    let bound = match activated.unwrap_or_else(|| server::bind(&socket, origin)) {
         Ok(b) => b,
         Err(e @ BindError::AlreadyRunning { .. }) => {
             eprintln!("credguardd: {e}; `credguard status` talks to it");

@@ -60,16 +60,18 @@ fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Bin
 pub struct Bound {
     pub listener: std::os::unix::net::UnixListener,
     pub path: PathBuf,
-    /// (device, inode) of the socket we created, so that shutdown removes only ours.
-    ino: (u64, u64),
-    _lock: File,
+    /// (device, inode) of the socket we created, so that shutdown removes only ours;
+    /// None for a socket systemd passed, which stays for the next activation.
+    ino: Option<(u64, u64)>,
+    _lock: Option<File>,
 }
 
 impl Bound {
     /// Remove the socket file if it is still the one we bound.
     pub fn remove(&self) {
+        let Some(ino) = self.ino else { return };
         if let Ok(m) = std::fs::symlink_metadata(&self.path)
-            && (m.dev(), m.ino()) == self.ino
+            && (m.dev(), m.ino()) == ino
         {
             let _ = std::fs::remove_file(&self.path);
         }
@@ -87,30 +89,7 @@ pub fn bind(path: &Path, origin: SocketOrigin) -> Result<Bound, BindError> {
     if origin != SocketOrigin::Override {
         ensure_private_dir(dir)?;
     }
-    let lock_path = {
-        let mut s = path.as_os_str().to_owned();
-        s.push(".lock");
-        PathBuf::from(s)
-    };
-    let lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(&lock_path)
-        .map_err(io_err("open", &lock_path))?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(BindError::AlreadyRunning {
-                lock: lock_path,
-                socket: path.to_path_buf(),
-            });
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(io_err("lock", &lock_path)(e)),
-    }
+    let lock = take_lock(path)?;
     // we hold the lock: whatever socket is there is a leftover of a dead daemon
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_socket() => {
@@ -147,9 +126,125 @@ pub fn bind(path: &Path, origin: SocketOrigin) -> Result<Bound, BindError> {
     Ok(Bound {
         listener,
         path: path.to_path_buf(),
-        ino: (m.dev(), m.ino()),
-        _lock: lock,
+        ino: Some((m.dev(), m.ino())),
+        _lock: Some(lock),
     })
+}
+
+/// The per-user lock beside the socket (`<socket>.lock`): one daemon per socket, whether it
+/// bound the socket itself or systemd passed it.
+fn take_lock(path: &Path) -> Result<File, BindError> {
+    let lock_path = {
+        let mut s = path.as_os_str().to_owned();
+        s.push(".lock");
+        PathBuf::from(s)
+    };
+    let lock = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&lock_path)
+        .map_err(io_err("open", &lock_path))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(BindError::AlreadyRunning {
+            lock: lock_path,
+            socket: path.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io_err("lock", &lock_path)(e)),
+    }
+}
+
+/// The first file descriptor the service manager passes (`sd_listen_fds(3)`).
+const SD_LISTEN_FDS_START: i32 = 3;
+
+/// The listening socket systemd passed (socket activation, `credguard.socket`), when
+/// `LISTEN_PID` is this process and `LISTEN_FDS` is at least 1; None otherwise. Only a
+/// listening Unix stream socket with a path is taken; the path is not removed at exit
+/// (systemd keeps it for the next activation).
+pub fn from_systemd(env: &dyn Fn(&str) -> Option<String>) -> Option<Result<Bound, BindError>> {
+    let pid: u32 = env("LISTEN_PID")?.trim().parse().ok()?;
+    let fds: u32 = env("LISTEN_FDS")?.trim().parse().ok()?;
+    if pid != std::process::id() || fds < 1 {
+        return None;
+    }
+    let bad = |why: String| BindError::Unsafe {
+        path: PathBuf::from("(socket passed by systemd)"),
+        why,
+    };
+    let Some(listener) = claim_listen_fd() else {
+        return Some(Err(bad(
+            "LISTEN_FDS is set but file descriptor 3 is not a listening stream socket".into(),
+        )));
+    };
+    let path = match listener.local_addr() {
+        Ok(a) => match a.as_pathname() {
+            Some(p) => p.to_path_buf(),
+            None => {
+                return Some(Err(bad(
+                    "the passed socket has no path (abstract or unnamed)".into(),
+                )));
+            }
+        },
+        Err(e) => {
+            return Some(Err(bad(format!(
+                "the passed socket is not a Unix socket: {e}"
+            ))));
+        }
+    };
+    if let Err(e) = listener.set_nonblocking(true) {
+        return Some(Err(bad(format!("cannot configure the passed socket: {e}"))));
+    }
+    let lock = match take_lock(&path) {
+        Ok(l) => l,
+        Err(e) => return Some(Err(e)),
+    };
+    Some(Ok(Bound {
+        listener,
+        path,
+        ino: None,
+        _lock: Some(lock),
+    }))
+}
+
+/// Take ownership of descriptor 3 if it is a listening stream socket; mark it close-on-exec
+/// (systemd passes it inheritable, and `credential_process` children must not get it).
+#[allow(unsafe_code)]
+fn claim_listen_fd() -> Option<std::os::unix::net::UnixListener> {
+    use std::os::fd::FromRawFd;
+    let fd = SD_LISTEN_FDS_START;
+    let (mut kind, mut listening): (libc::c_int, libc::c_int) = (0, 0);
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt/fcntl only read or set flags of descriptor 3 and write into the
+    // two c_ints above (len is their size); an invalid descriptor makes them fail, which
+    // is checked before the descriptor is owned.
+    let ok = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            (&raw mut kind).cast(),
+            &mut len,
+        ) == 0
+            && libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_ACCEPTCONN,
+                (&raw mut listening).cast(),
+                &mut len,
+            ) == 0
+            && libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) == 0
+    };
+    if !ok || kind != libc::SOCK_STREAM || listening == 0 {
+        return None;
+    }
+    // SAFETY: sd_listen_fds(3): with LISTEN_PID equal to this process, descriptors from 3
+    // on were opened and passed by the service manager for this process to own; 3 was
+    // just checked to be an open listening socket, and nothing else in credguardd wraps it.
+    Some(unsafe { std::os::unix::net::UnixListener::from_raw_fd(fd) })
 }
 
 /// Create `dir` 0700 if missing; refuse a symlink, a non-directory or another owner;

@@ -50,6 +50,12 @@ fn service_install_writes_a_unit_that_systemd_analyze_accepts() {
     assert!(
         text.contains("\nType=notify\n") && text.contains("\nExecReload=/bin/kill -HUP $MAINPID\n")
     );
+    let socket_unit = unit.with_file_name("credguard.socket");
+    let socket_text = std::fs::read_to_string(&socket_unit).unwrap();
+    assert!(
+        socket_text.contains("\nListenStream=%t/credguard/credguard.sock\n"),
+        "{socket_text}"
+    );
     // no user manager in this sandbox: the unit is written and the way forward is printed
     if out.status.code() == Some(1) {
         assert!(
@@ -63,6 +69,7 @@ fn service_install_writes_a_unit_that_systemd_analyze_accepts() {
 
     let verify = Command::new("systemd-analyze")
         .args(["--user", "verify"])
+        .arg(&socket_unit)
         .arg(&unit)
         .env_clear()
         .env("HOME", user.home())
@@ -103,6 +110,7 @@ fn service_install_writes_a_unit_that_systemd_analyze_accepts() {
 
     let out = user.client(&["service", "uninstall"], &[]);
     assert!(!unit.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!socket_unit.exists());
     let _ = credguard();
 }
 
@@ -207,4 +215,76 @@ fn a_restart_revalidates_only_stale_verdicts() {
         "the fresh one is not"
     );
     assert_eq!(user.state_of("a").as_deref(), Some("ok"));
+}
+
+/// Socket activation with systemd's own activator (`systemd-socket-activate`, the
+/// LISTEN_FDS protocol of `credguard.socket`): the first prompt starts the daemon, which
+/// serves the passed socket instead of binding one, and leaves it in place at exit for the
+/// next activation.
+#[test]
+fn socket_activation_the_first_prompt_starts_the_daemon() {
+    if !need("systemd-socket-activate") {
+        return;
+    }
+    let user = User::new("http://127.0.0.1:9");
+    std::fs::write(
+        user.credentials(),
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+    )
+    .unwrap();
+    let dir = user.dir.path().join("activation");
+    std::fs::create_dir(&dir).unwrap();
+    let sock = dir.join("credguard.sock");
+    let mut cmd = Command::new("systemd-socket-activate");
+    cmd.arg("-l").arg(&sock);
+    for (k, v) in &user.vars {
+        cmd.arg("-E").arg(format!("{k}={v}"));
+    }
+    cmd.arg(support::daemon::credguardd())
+        .env_clear()
+        .envs(user.vars.iter().cloned())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(user.dir.path().join("activate.log")).unwrap());
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while !sock.exists() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no socket");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // nothing runs yet but the activator: the first prompt starts credguardd
+    let env = [
+        ("CREDGUARD_SOCKET", sock.to_str().unwrap()),
+        ("CREDGUARD_PROMPT_TIMEOUT_MS", "10000"),
+    ];
+    assert_eq!(user.prompt(&env), "aws:default ✗ no secret");
+    let log = || std::fs::read_to_string(user.dir.path().join("activate.log")).unwrap();
+    assert!(
+        log().contains("socket passed by systemd"),
+        "the daemon took the passed socket: {}",
+        log()
+    );
+    // it serves on, and a second daemon cannot start beside it
+    assert_eq!(user.prompt(&env), "aws:default ✗ no secret");
+    let second = Command::new(support::daemon::credguardd())
+        .env_clear()
+        .envs(user.vars.iter().cloned())
+        .env("CREDGUARD_SOCKET", &sock)
+        .output()
+        .unwrap();
+    assert_ne!(second.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("already"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    // SIGTERM: a clean exit that leaves the socket file to its owner
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{}", log());
+    assert!(
+        sock.exists(),
+        "the passed socket stays for the next activation"
+    );
 }
