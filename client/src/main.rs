@@ -99,16 +99,18 @@ broken config is reported and the previous one kept.";
 const HELP_SERVICE: &str = "\
 usage: credguard service install|uninstall|status
 
-Run credguardd as a systemd user service:
+Run credguardd as a systemd user service (socket-activated):
 
   install     write ~/.config/systemd/user/credguard.service (ExecStart: the
-              credguardd next to this program, else on PATH), then
-              `systemctl --user daemon-reload` and `enable --now`
-  uninstall   disable and stop it, remove the unit
-  status      is the unit installed, is it running
+              credguardd next to this program, else on PATH) and credguard.socket,
+              then `systemctl --user daemon-reload` and `enable --now` both
+  uninstall   disable and stop them, remove the units
+  status      are the units installed, are they running
 
-Without a systemd user manager, install writes the unit and prints how to start the
-daemon from your shell instead (exit 1).";
+Without a systemd user manager, install writes the units and prints how to start the
+daemon from your shell instead (exit 1). On macOS the same commands manage a launchd
+agent: ~/Library/LaunchAgents/dev.credguard.credguardd.plist, loaded with
+`launchctl bootstrap gui/<uid>`, logging to ~/Library/Logs/credguard.log.";
 
 const HELP_INIT: &str = "\
 usage: credguard init zsh|bash|fish

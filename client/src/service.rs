@@ -29,6 +29,140 @@ pub fn render_unit(credguardd: &str) -> String {
     UNIT_TEMPLATE.replace(PLACEHOLDER, &arg)
 }
 
+/// The launchd agent template (`launchd/dev.credguard.credguardd.plist`), for macOS.
+pub const PLIST_TEMPLATE: &str = include_str!("../../launchd/dev.credguard.credguardd.plist");
+pub const PLIST_LABEL: &str = "dev.credguard.credguardd";
+const LOG_PLACEHOLDER: &str = "::LOG::";
+
+/// The agent with `ProgramArguments` pointing at `credguardd` and its stderr going to
+/// `log` (launchd expands nothing: both absolute), XML-escaped.
+pub fn render_plist(credguardd: &str, log: &str) -> String {
+    let xml = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&apos;")
+    };
+    PLIST_TEMPLATE
+        .replace(PLACEHOLDER, &xml(credguardd))
+        .replace(LOG_PLACEHOLDER, &xml(log))
+}
+
+/// `~/Library/LaunchAgents/dev.credguard.credguardd.plist` and the log beside it
+/// (`~/Library/Logs/credguard.log`).
+pub fn plist_paths(env: &dyn Fn(&str) -> Option<String>) -> Option<(PathBuf, PathBuf)> {
+    let home = env("HOME").filter(|h| h.starts_with('/'))?;
+    let lib = Path::new(&home).join("Library");
+    Some((
+        lib.join("LaunchAgents")
+            .join(format!("{PLIST_LABEL}.plist")),
+        lib.join("Logs").join("credguard.log"),
+    ))
+}
+
+/// `gui/<uid>`, launchd's domain for the logged-in user.
+fn gui_domain() -> Result<String, String> {
+    let out = Command::new("id")
+        .arg("-u")
+        .output()
+        .map_err(|e| format!("cannot run id: {e}"))?;
+    let uid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if uid.is_empty() {
+        return Err("id -u printed nothing".into());
+    }
+    Ok(format!("gui/{uid}"))
+}
+
+fn launchctl(args: &[&str]) -> Result<(), String> {
+    match Command::new("launchctl").args(args).output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+        Err(e) => Err(format!("cannot run launchctl: {e}")),
+    }
+}
+
+/// macOS: write the agent and load it into the user's GUI domain (replacing a loaded one).
+fn install_launchd(env: &dyn Fn(&str) -> Option<String>, exe: &str) -> i32 {
+    let Some((plist, log)) = plist_paths(env) else {
+        eprintln!("credguard: HOME is not set to an absolute path: nowhere to install the agent");
+        return 2;
+    };
+    for dir in [plist.parent(), log.parent()].into_iter().flatten() {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("credguard: cannot create {}: {e}", dir.display());
+            return 2;
+        }
+    }
+    let text = render_plist(exe, &log.to_string_lossy());
+    if let Err(e) = std::fs::write(&plist, text) {
+        eprintln!("credguard: cannot write {}: {e}", plist.display());
+        return 2;
+    }
+    println!(
+        "installed {} (credguardd: {exe}, log: {})",
+        plist.display(),
+        log.display()
+    );
+    let domain = match gui_domain() {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!(
+                "credguard: {why}; load it with `launchctl bootstrap gui/$(id -u) {}`",
+                plist.display()
+            );
+            return 1;
+        }
+    };
+    let _ = launchctl(&["bootout", &format!("{domain}/{PLIST_LABEL}")]);
+    if let Err(why) = launchctl(&["bootstrap", &domain, &plist.to_string_lossy()]) {
+        eprintln!(
+            "credguard: `launchctl bootstrap {domain} {}` failed: {why}",
+            plist.display()
+        );
+        return 1;
+    }
+    println!("{PLIST_LABEL} loaded and started; `credguard status` shows its verdicts");
+    0
+}
+
+fn uninstall_launchd(env: &dyn Fn(&str) -> Option<String>) -> i32 {
+    let Some((plist, _)) = plist_paths(env) else {
+        eprintln!("credguard: HOME is not set to an absolute path");
+        return 2;
+    };
+    if let Ok(domain) = gui_domain() {
+        let _ = launchctl(&["bootout", &format!("{domain}/{PLIST_LABEL}")]);
+    }
+    match std::fs::remove_file(&plist) {
+        Ok(()) => println!("removed {}", plist.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("{} was not installed", plist.display())
+        }
+        Err(e) => {
+            eprintln!("credguard: cannot remove {}: {e}", plist.display());
+            return 2;
+        }
+    }
+    0
+}
+
+fn status_launchd(env: &dyn Fn(&str) -> Option<String>) -> i32 {
+    match plist_paths(env) {
+        Some((p, _)) if p.is_file() => println!("agent: {} (installed)", p.display()),
+        Some((p, _)) => println!(
+            "agent: {} (not installed: `credguard service install`)",
+            p.display()
+        ),
+        None => println!("agent: no HOME, nowhere to install"),
+    }
+    let loaded = gui_domain()
+        .and_then(|d| launchctl(&["print", &format!("{d}/{PLIST_LABEL}")]))
+        .is_ok();
+    println!("launchd: {}", if loaded { "loaded" } else { "not loaded" });
+    0
+}
+
 /// `$XDG_CONFIG_HOME/systemd/user` (absolute only), else `~/.config/systemd/user`.
 pub fn unit_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let set = |k: &str| env(k).filter(|v| !v.is_empty());
@@ -61,6 +195,15 @@ fn without_systemd(unit: &Path, why: &str) -> String {
 /// `install`: 0 when the service runs, 1 when the unit was written but systemd could not
 /// start it (with instructions), 2 on errors.
 pub fn install(env: &dyn Fn(&str) -> Option<String>, credguardd: &Path) -> i32 {
+    if cfg!(target_os = "macos") {
+        return match credguardd.to_str() {
+            Some(exe) => install_launchd(env, exe),
+            None => {
+                eprintln!("credguard: the path of credguardd is not UTF-8");
+                2
+            }
+        };
+    }
     let Some(dir) = unit_dir(env) else {
         eprintln!(
             "credguard: neither XDG_CONFIG_HOME nor HOME is set: nowhere to install the unit"
@@ -112,6 +255,9 @@ pub fn install(env: &dyn Fn(&str) -> Option<String>, credguardd: &Path) -> i32 {
 }
 
 pub fn uninstall(env: &dyn Fn(&str) -> Option<String>) -> i32 {
+    if cfg!(target_os = "macos") {
+        return uninstall_launchd(env);
+    }
     let Some(dir) = unit_dir(env) else {
         eprintln!("credguard: neither XDG_CONFIG_HOME nor HOME is set");
         return 2;
@@ -140,6 +286,9 @@ pub fn uninstall(env: &dyn Fn(&str) -> Option<String>) -> i32 {
 }
 
 pub fn status(env: &dyn Fn(&str) -> Option<String>) -> i32 {
+    if cfg!(target_os = "macos") {
+        return status_launchd(env);
+    }
     let unit = unit_dir(env).map(|d| d.join(UNIT_NAME));
     match &unit {
         Some(u) if u.is_file() => println!("unit: {} (installed)", u.display()),
