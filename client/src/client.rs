@@ -388,6 +388,7 @@ mod tests {
         d.join().unwrap();
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_full_backlog_is_a_timeout_at_once_not_a_wait() {
         let dir = TempDir::new();
