@@ -201,10 +201,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
         .mode(0o600)
         .open(&tmp)
         .map_err(io("create", &tmp))?;
-    f.write_all(bytes).map_err(io("write", &tmp))?;
-    f.sync_all().map_err(io("fsync", &tmp))?;
+    let written = f
+        .write_all(bytes)
+        .map_err(io("write", &tmp))
+        .and_then(|()| f.sync_all().map_err(io("fsync", &tmp)));
     drop(f);
-    std::fs::rename(&tmp, path).map_err(io("rename", path))?;
+    // a failed write (a full disk) leaves no half file behind to take up the space
+    let renamed = written.and_then(|()| std::fs::rename(&tmp, path).map_err(io("rename", path)));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    renamed?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }

@@ -12,22 +12,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::daemon::User;
 
-fn have(tool: &str) -> bool {
-    let ok = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "{tool} missing with CI=true: scripts/setup.sh installs it"
-        );
-        eprintln!("SKIP: {tool} not installed (scripts/setup.sh)");
-    }
-    ok
-}
-
 /// A process group killed on drop (dbus-run-session, xvfb-run and their children).
 struct Group(Child);
 
@@ -172,7 +156,7 @@ impl Desktop {
 fn desktop_tools() -> bool {
     ["dbus-run-session", "xvfb-run", "dunst", "dunstctl"]
         .iter()
-        .all(|t| have(t))
+        .all(|t| support::tool(t))
 }
 
 fn set_clock(file: &Path, seconds: i64, user: &User) {

@@ -516,3 +516,124 @@ fn an_unwritable_state_dir_keeps_serving_from_memory_and_says_why_once() {
         "said once: {log}"
     );
 }
+
+/// A genuinely full disk: the state directory is a 64 KiB tmpfs, mounted in a user and
+/// mount namespace of the daemon's own (`unshare -rm`, no privileges needed) and filled to
+/// the last block. The daemon loads its cache, keeps serving from memory, says once that
+/// the cache is not saved, leaves the previous cache whole and no half-written file behind.
+#[test]
+fn a_full_disk_keeps_the_old_cache_whole_and_the_daemon_serving() {
+    if !support::tool("unshare") {
+        return;
+    }
+    // unprivileged namespaces can be disabled by the kernel: that is a machine fact, and CI
+    // runs where they work (checked here so that a skip says why)
+    let probe = std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .status()
+        .unwrap();
+    if !probe.success() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "unshare -rm refused under CI"
+        );
+        eprintln!("SKIP: user namespaces are not available here");
+        return;
+    }
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(&Seed::new().user("alice"));
+    let alice = seeded.user("alice");
+    let user = User::new(&moto.endpoint);
+    let prof = |n: &str| {
+        format!(
+            "[{n}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            alice.access_key_id, alice.secret_access_key
+        )
+    };
+    std::fs::write(user.credentials(), prof("a")).unwrap();
+    let d = user.start();
+    user.wait_state("a", "ok", WAIT);
+    drop(d);
+    let state = user.dir.path().join("state/credguard");
+    let before = std::fs::read(state.join("verdicts.json")).unwrap();
+    let saved = user.dir.path().join("state-copy");
+    std::fs::create_dir(&saved).unwrap();
+    for f in ["verdicts.json", "cache.key"] {
+        std::fs::copy(state.join(f), saved.join(f)).unwrap();
+    }
+    // in the namespace: a 64 KiB tmpfs over the state dir, the cache copied in, the rest
+    // filled; then exec the daemon (same pid)
+    let script = format!(
+        "set -e; mount -t tmpfs -o size=64k,mode=0700 none '{s}'; cp -p '{c}'/* '{s}'/; \
+         dd if=/dev/zero of='{s}/filler' bs=4k 2>/dev/null || true; exec '{d}'",
+        s = state.display(),
+        c = saved.display(),
+        d = credguardd().display()
+    );
+    let log = user.dir.path().join("full-disk.log");
+    /// The namespaced daemon, stopped however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &self.0.id().to_string()])
+                .status();
+            let _ = self.0.wait();
+        }
+    }
+    let child = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .env_clear()
+        .envs(user.vars.iter().cloned())
+        .stdin(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut child = Stop(child);
+    let inside = |name: &str| {
+        PathBuf::from(format!("/proc/{pid}/root")).join(state.join(name).strip_prefix("/").unwrap())
+    };
+    let read_log = || std::fs::read_to_string(&log).unwrap();
+    let start = std::time::Instant::now();
+    while !user.client(&["status", "--json"], &[]).status.success() {
+        assert!(start.elapsed() < WAIT, "no daemon: {}", read_log());
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "exited: {}",
+            read_log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // new credential sets (keys STS does not know) to validate and save: each save
+    // meets ENOSPC
+    for i in 0..3 {
+        let text = format!(
+            "{}[n{i}]\naws_access_key_id = AKIAZZZZZZZZZZZZZZZ{i}\naws_secret_access_key = {}\n",
+            prof("a"),
+            alice.secret_access_key
+        );
+        user.save_like_vim(&user.credentials(), &text);
+        user.wait_state(&format!("n{i}"), "invalid", WAIT);
+    }
+    assert_eq!(user.prompt(&[("AWS_PROFILE", "a")]), "", "{}", read_log());
+    let logged = read_log();
+    assert!(
+        logged.contains("No space left on device"),
+        "the disk really was full: {logged}"
+    );
+    assert_eq!(
+        logged.matches("verdict cache not saved").count(),
+        1,
+        "said once: {logged}"
+    );
+    // the cache on the full disk is the previous one, whole; no temporary file remains
+    assert_eq!(std::fs::read(inside("verdicts.json")).unwrap(), before);
+    let leftovers: Vec<String> = std::fs::read_dir(inside(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

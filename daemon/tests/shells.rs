@@ -14,22 +14,6 @@ use support::daemon::{User, credguard};
 const GOOD: &str = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
 const BROKEN: &str = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n";
 
-fn have(tool: &str) -> bool {
-    let ok = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "{tool} missing with CI=true: scripts/setup.sh installs it"
-        );
-        eprintln!("SKIP: {tool} not installed (scripts/setup.sh)");
-    }
-    ok
-}
-
 struct Tmux {
     sock: PathBuf,
     vars: Vec<(String, String)>,
@@ -187,7 +171,7 @@ fn rc(shell: &str, dir: &Path) -> String {
 }
 
 fn shell_follows_the_daemon(shell: &str) {
-    if !have("tmux") || !have(shell) {
+    if !support::tool("tmux") || !support::tool(shell) {
         return;
     }
     // STS is a closed port: a well-formed key stays `unknown`, which shows no badge
@@ -278,7 +262,7 @@ fn fish_prompt_follows_the_daemon() {
 
 #[test]
 fn shellcheck_passes_on_the_bash_hook() {
-    if !have("shellcheck") {
+    if !support::tool("shellcheck") {
         return;
     }
     let hook = concat!(env!("CARGO_MANIFEST_DIR"), "/../shell/credguard.bash");

@@ -11,25 +11,9 @@ use std::time::Duration;
 use support::daemon::{User, credguard};
 use support::moto::{Moto, Seed};
 
-fn need(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "{tool} missing with CI=true: scripts/setup.sh installs it"
-        );
-        eprintln!("SKIP: {tool} not installed (scripts/setup.sh)");
-    }
-    found
-}
-
 #[test]
 fn service_install_writes_a_unit_that_systemd_analyze_accepts() {
-    if !need("systemd-analyze") {
+    if !support::tool("systemd-analyze") {
         return;
     }
     let user = User::new("http://127.0.0.1:9");
@@ -223,7 +207,7 @@ fn a_restart_revalidates_only_stale_verdicts() {
 /// next activation.
 #[test]
 fn socket_activation_the_first_prompt_starts_the_daemon() {
-    if !need("systemd-socket-activate") {
+    if !support::tool("systemd-socket-activate") {
         return;
     }
     let user = User::new("http://127.0.0.1:9");
@@ -294,7 +278,7 @@ fn socket_activation_the_first_prompt_starts_the_daemon() {
 /// format's reference reader outside macOS) with the keys launchd needs.
 #[test]
 fn launchd_agent_is_a_valid_property_list() {
-    if !need("python3") {
+    if !support::tool("python3") {
         return;
     }
     use credguard_client::service::{PLIST_LABEL, render_plist};
