@@ -326,10 +326,20 @@ fn classify_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 's
             code: Code::Network,
             message: "STS did not answer in time".into(),
         },
-        SdkError::DispatchFailure(_) => Outcome::Unknown {
-            code: Code::Network,
-            message: format!("cannot reach STS: {}", chain_text(e)),
-        },
+        SdkError::DispatchFailure(_) => {
+            let why = chain_text(e);
+            let message = match why.find("dns error: ") {
+                Some(i) => format!(
+                    "cannot resolve the STS endpoint's host name (DNS): {}",
+                    &why[i + "dns error: ".len()..]
+                ),
+                None => format!("cannot reach STS: {why}"),
+            };
+            Outcome::Unknown {
+                code: Code::Network,
+                message,
+            }
+        }
         SdkError::ConstructionFailure(_) => Outcome::Unknown {
             code: Code::EndpointError,
             message: format!("cannot build the STS request: {}", chain_text(e)),

@@ -517,28 +517,35 @@ fn an_unwritable_state_dir_keeps_serving_from_memory_and_says_why_once() {
     );
 }
 
-/// A genuinely full disk: the state directory is a 64 KiB tmpfs, mounted in a user and
-/// mount namespace of the daemon's own (`unshare -rm`, no privileges needed) and filled to
-/// the last block. The daemon loads its cache, keeps serving from memory, says once that
-/// the cache is not saved, leaves the previous cache whole and no half-written file behind.
-#[test]
-fn a_full_disk_keeps_the_old_cache_whole_and_the_daemon_serving() {
+/// `unshare -rm` works: a user and mount namespace of our own, no privileges needed.
+/// Kernels can disable unprivileged namespaces; outside CI that skips (saying why), under
+/// CI it fails.
+fn namespaces() -> bool {
     if !support::tool("unshare") {
-        return;
+        return false;
     }
-    // unprivileged namespaces can be disabled by the kernel: that is a machine fact, and CI
-    // runs where they work (checked here so that a skip says why)
-    let probe = std::process::Command::new("unshare")
+    let works = std::process::Command::new("unshare")
         .args(["-rm", "true"])
         .status()
-        .unwrap();
-    if !probe.success() {
+        .is_ok_and(|s| s.success());
+    if !works {
         assert_ne!(
             std::env::var("CI").as_deref(),
             Ok("true"),
             "unshare -rm refused under CI"
         );
         eprintln!("SKIP: user namespaces are not available here");
+    }
+    works
+}
+
+/// A genuinely full disk: the state directory is a 64 KiB tmpfs, mounted in a user and
+/// mount namespace of the daemon's own (`unshare -rm`, no privileges needed) and filled to
+/// the last block. The daemon loads its cache, keeps serving from memory, says once that
+/// the cache is not saved, leaves the previous cache whole and no half-written file behind.
+#[test]
+fn a_full_disk_keeps_the_old_cache_whole_and_the_daemon_serving() {
+    if !namespaces() {
         return;
     }
     let Some(moto) = Moto::start() else { return };
@@ -636,4 +643,63 @@ fn a_full_disk_keeps_the_old_cache_whole_and_the_daemon_serving() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A DNS failure, real and local: `credguardd check` runs in its own user and mount
+/// namespace where `/etc/resolv.conf` names 127.0.0.1 (nobody listens on port 53) and
+/// `/etc/hosts` does not know the endpoint's name. The verdict is `unknown` / `network`,
+/// saying DNS, never `invalid`; no query leaves 127.0.0.1.
+#[test]
+fn a_dns_failure_is_unknown_and_says_dns() {
+    if !namespaces() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("resolv.conf"),
+        "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("hosts"), "127.0.0.1 localhost\n").unwrap();
+    std::fs::write(d.join("nsswitch.conf"), "hosts: files dns\n").unwrap();
+    let home = d.join("home");
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        home.join(".aws/credentials"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let mut script = String::from("set -e; ");
+    for f in ["resolv.conf", "hosts", "nsswitch.conf"] {
+        script += &format!("mount --bind '{}' /etc/{f}; ", d.join(f).display());
+    }
+    script += &format!("exec '{}' check --json", credguardd().display());
+    let out = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .env_clear()
+        .env("HOME", &home)
+        .env("XDG_STATE_HOME", d.join("state"))
+        .env("XDG_CONFIG_HOME", d.join("config"))
+        .env("PATH", "/usr/bin:/bin")
+        .env(
+            "AWS_ENDPOINT_URL_STS",
+            "https://sts.credguard-dns-test.example",
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(3), "unknown, none invalid: {v:#}");
+    let p = support::profile_of(&v, "default");
+    assert_eq!(p["state"], "unknown", "{p:#}");
+    assert_eq!(p["problems"][0]["code"], "network", "{p:#}");
+    let message = p["problems"][0]["message"].as_str().unwrap();
+    assert!(message.contains("(DNS)"), "{message}");
 }
