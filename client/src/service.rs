@@ -134,17 +134,26 @@ fn uninstall_launchd(env: &dyn Fn(&str) -> Option<String>) -> i32 {
     if let Ok(domain) = gui_domain() {
         let _ = launchctl(&["bootout", &format!("{domain}/{PLIST_LABEL}")]);
     }
-    match std::fs::remove_file(&plist) {
-        Ok(()) => println!("removed {}", plist.display()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!("{} was not installed", plist.display())
-        }
-        Err(e) => {
-            eprintln!("credguard: cannot remove {}: {e}", plist.display());
-            return 2;
-        }
+    if remove_installed(&plist).is_err() {
+        return 2;
     }
     0
+}
+
+/// Remove an installed unit or agent file, saying what happened; Err (already said) when it
+/// is there and cannot be removed.
+fn remove_installed(path: &Path) -> Result<(), ()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => println!("removed {}", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("{} was not installed", path.display())
+        }
+        Err(e) => {
+            eprintln!("credguard: cannot remove {}: {e}", path.display());
+            return Err(());
+        }
+    }
+    Ok(())
 }
 
 fn status_launchd(env: &dyn Fn(&str) -> Option<String>) -> i32 {
@@ -264,16 +273,8 @@ pub fn uninstall(env: &dyn Fn(&str) -> Option<String>) -> i32 {
     };
     let stopped = systemctl(&["disable", "--now", SOCKET_NAME, UNIT_NAME]);
     for name in [UNIT_NAME, SOCKET_NAME] {
-        let unit = dir.join(name);
-        match std::fs::remove_file(&unit) {
-            Ok(()) => println!("removed {}", unit.display()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                println!("{} was not installed", unit.display())
-            }
-            Err(e) => {
-                eprintln!("credguard: cannot remove {}: {e}", unit.display());
-                return 2;
-            }
+        if remove_installed(&dir.join(name)).is_err() {
+            return 2;
         }
     }
     if let Err(why) = stopped.and_then(|()| systemctl(&["daemon-reload"])) {

@@ -7,10 +7,10 @@
 mod support;
 
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::daemon::User;
+use support::daemon::{Daemon, User};
 
 /// A process group killed on drop (dbus-run-session, xvfb-run and their children).
 struct Group(Child);
@@ -179,25 +179,40 @@ fn creds(expires: time::OffsetDateTime) -> String {
     )
 }
 
-#[test]
-fn thresholds_notify_once_each_and_a_refresh_closes_the_notification() {
+/// A user whose profile `temp` expires 16 minutes from `now`, a notification server, and
+/// the FAKE clock file (0 s ahead). STS is a closed port: the credentials stay `unknown`
+/// online, expiry is judged offline. None: the desktop tools are missing (skip).
+fn expiring_in_16_minutes() -> Option<(User, Desktop, PathBuf, time::OffsetDateTime)> {
     if !desktop_tools() {
-        return;
+        return None;
     }
-    // STS is a closed port: the credentials stay `unknown` online, expiry is offline
     let user = User::new("http://127.0.0.1:9");
     let desktop = Desktop::start(&user);
     let now = time::OffsetDateTime::now_utc();
-    let expires = now + time::Duration::minutes(16);
-    std::fs::write(user.credentials(), creds(expires)).unwrap();
+    std::fs::write(user.credentials(), creds(now + time::Duration::minutes(16))).unwrap();
     let clock = user.dir.path().join("fake-clock");
     std::fs::write(&clock, "0").unwrap();
-    let bus = desktop.bus();
-    let _d = user.start_with(&[
+    Some((user, desktop, clock, now))
+}
+
+/// The daemon on the FAKE clock and the private bus, in UTC (quiet hours are local time),
+/// once it has judged `temp`.
+fn start(user: &User, desktop: &Desktop, clock: &Path) -> Daemon {
+    let d = user.start_with(&[
         ("CREDGUARD_FAKE_CLOCK_FILE", clock.to_str().unwrap()),
-        ("DBUS_SESSION_BUS_ADDRESS", &bus),
+        ("DBUS_SESSION_BUS_ADDRESS", &desktop.bus()),
+        ("TZ", "UTC0"),
     ]);
     user.wait_state("temp", "unknown", Duration::from_secs(20));
+    d
+}
+
+#[test]
+fn thresholds_notify_once_each_and_a_refresh_closes_the_notification() {
+    let Some((user, desktop, clock, now)) = expiring_in_16_minutes() else {
+        return;
+    };
+    let _d = start(&user, &desktop, &clock);
     let s = user.status();
     assert!(s["profiles"][0]["expires_at"].is_string(), "{s}");
     std::thread::sleep(Duration::from_millis(300));
@@ -282,19 +297,15 @@ fn hm(t: time::OffsetDateTime) -> String {
 /// daemon wakes by its own timer (no reload) and shows one: where the profile stands then.
 #[test]
 fn quiet_hours_hold_notifications_and_the_end_of_them_shows_one() {
-    if !desktop_tools() {
+    let Some((user, desktop, clock, now)) = expiring_in_16_minutes() else {
         return;
-    }
-    let user = User::new("http://127.0.0.1:9");
-    let desktop = Desktop::start(&user);
-    let now = time::OffsetDateTime::now_utc();
-    let expires = now + time::Duration::minutes(16);
-    std::fs::write(user.credentials(), creds(expires)).unwrap();
+    };
     // from an hour ago to a whole minute at least 20 minutes ahead
-    let end = now + time::Duration::minutes(21);
-    let end = end
-        - time::Duration::seconds(i64::from(end.second()))
-        - time::Duration::nanoseconds(i64::from(end.nanosecond()));
+    let end = (now + time::Duration::minutes(21))
+        .replace_second(0)
+        .unwrap()
+        .replace_nanosecond(0)
+        .unwrap();
     std::fs::write(
         user.config_file(),
         format!(
@@ -304,15 +315,7 @@ fn quiet_hours_hold_notifications_and_the_end_of_them_shows_one() {
         ),
     )
     .unwrap();
-    let clock = user.dir.path().join("fake-clock");
-    std::fs::write(&clock, "0").unwrap();
-    let bus = desktop.bus();
-    let _d = user.start_with(&[
-        ("CREDGUARD_FAKE_CLOCK_FILE", clock.to_str().unwrap()),
-        ("DBUS_SESSION_BUS_ADDRESS", &bus),
-        ("TZ", "UTC0"),
-    ]);
-    user.wait_state("temp", "unknown", Duration::from_secs(20));
+    let _d = start(&user, &desktop, &clock);
 
     // the 15-minute threshold in quiet hours: the prompt counts down, the desktop is quiet
     set_clock(&clock, 62, &user);

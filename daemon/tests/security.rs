@@ -14,7 +14,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::daemon::{User, credguardd};
-use support::moto::{Moto, Seed};
+use support::moto::{Keys, Moto, Seed};
 
 const CLOSED: &str = "http://127.0.0.1:9";
 const WAIT: Duration = Duration::from_secs(30);
@@ -477,23 +477,34 @@ fn a_cache_write_killed_midway_leaves_the_previous_cache_readable() {
     );
 }
 
-#[test]
-fn an_unwritable_state_dir_keeps_serving_from_memory_and_says_why_once() {
-    let Some(moto) = Moto::start() else { return };
-    let seeded = moto.seed(&Seed::new().user("alice"));
-    let alice = seeded.user("alice");
+/// A static profile `[name]` with these keys.
+fn profile(name: &str, k: &Keys) -> String {
+    format!(
+        "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        k.access_key_id, k.secret_access_key
+    )
+}
+
+/// moto with user alice, and a user whose profile `a` (alice's keys) a first daemon run
+/// validated `ok`: the state dir holds its key and a saved cache. None: no moto (skip).
+fn with_a_saved_cache() -> Option<(Moto, Keys, User)> {
+    let moto = Moto::start()?;
+    let alice = moto.seed(&Seed::new().user("alice")).user("alice").clone();
     let user = User::new(&moto.endpoint);
-    let prof = |n: &str| {
-        format!(
-            "[{n}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            alice.access_key_id, alice.secret_access_key
-        )
-    };
-    std::fs::write(user.credentials(), prof("a")).unwrap();
-    // the cache dir exists with its key, then becomes read-only (as a read-only HOME would)
+    std::fs::write(user.credentials(), profile("a", &alice)).unwrap();
     let d = user.start();
     user.wait_state("a", "ok", WAIT);
     drop(d);
+    Some((moto, alice, user))
+}
+
+#[test]
+fn an_unwritable_state_dir_keeps_serving_from_memory_and_says_why_once() {
+    let Some((_moto, alice, user)) = with_a_saved_cache() else {
+        return;
+    };
+    let prof = |n: &str| profile(n, &alice);
+    // the cache dir exists with its key; then it cannot be written (as a read-only HOME)
     let state = user.dir.path().join("state/credguard");
     assert!(state.join("verdicts.json").is_file());
     // the cache cannot be replaced: a directory stands where the file goes (rename fails
@@ -548,20 +559,10 @@ fn a_full_disk_keeps_the_old_cache_whole_and_the_daemon_serving() {
     if !namespaces() {
         return;
     }
-    let Some(moto) = Moto::start() else { return };
-    let seeded = moto.seed(&Seed::new().user("alice"));
-    let alice = seeded.user("alice");
-    let user = User::new(&moto.endpoint);
-    let prof = |n: &str| {
-        format!(
-            "[{n}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            alice.access_key_id, alice.secret_access_key
-        )
+    let Some((_moto, alice, user)) = with_a_saved_cache() else {
+        return;
     };
-    std::fs::write(user.credentials(), prof("a")).unwrap();
-    let d = user.start();
-    user.wait_state("a", "ok", WAIT);
-    drop(d);
+    let prof = |n: &str| profile(n, &alice);
     let state = user.dir.path().join("state/credguard");
     let before = std::fs::read(state.join("verdicts.json")).unwrap();
     let saved = user.dir.path().join("state-copy");
