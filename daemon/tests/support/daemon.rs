@@ -242,6 +242,25 @@ impl Daemon {
             .unwrap()
             .success();
         assert!(ok, "kill -{sig} failed");
+        if sig == "STOP" {
+            // kill returns once the signal is queued; each thread stops when the kernel
+            // next schedules it. Wait until all have, so that nothing is served after this.
+            let tasks = format!("/proc/{}/task", self.pid());
+            let stopped = || {
+                std::fs::read_dir(&tasks).unwrap().all(|t| {
+                    let stat =
+                        std::fs::read_to_string(t.unwrap().path().join("stat")).unwrap_or_default();
+                    // "pid (comm) S ...": the state follows the last ')'
+                    stat.rsplit_once(')')
+                        .is_some_and(|(_, rest)| rest.trim_start().starts_with(['T', 't']))
+                })
+            };
+            let start = std::time::Instant::now();
+            while !stopped() {
+                assert!(start.elapsed() < Duration::from_secs(5), "not stopped");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
     }
 
     /// Wait for the process to end (up to 10 s): its exit code, None if killed.
