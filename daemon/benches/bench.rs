@@ -242,12 +242,16 @@ fn reaction_sts(moto: &support::moto::Moto) {
             profile: None,
             roles: Vec::new(),
         };
-        let target = credguard::sts::Target {
+        let target = credguard::validate::sts::Target {
             region: "us-east-1".into(),
             endpoint: Some(moto.endpoint.clone()),
         };
         let t = Instant::now();
-        rt.block_on(credguard::sts::validate(&m, &target, &Default::default()));
+        rt.block_on(credguard::validate::sts::validate(
+            &m,
+            &target,
+            &Default::default(),
+        ));
         rtt.push(us(t.elapsed()) / 1000.0);
         user.save_like_vim(
             &user.credentials(),
@@ -444,11 +448,11 @@ fn scale() {
     let (mut ours, mut sdk) = (Vec::new(), Vec::new());
     for _ in 0..20 {
         let t = Instant::now();
-        let d = credguard::check::offline(&world, &config, None);
+        let d = credguard::run::check::offline(&world, &config, None);
         assert_eq!(d.len(), 1000);
         ours.push(us(t.elapsed()) / 1000.0);
         let t = Instant::now();
-        let p = credguard::files::parse_with_sdk("", &text).unwrap();
+        let p = credguard::aws::files::parse_with_sdk("", &text).unwrap();
         assert_eq!(p.profiles.len(), 1000);
         sdk.push(us(t.elapsed()) / 1000.0);
     }

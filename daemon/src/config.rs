@@ -38,7 +38,7 @@ pub struct Config {
     pub mute_profiles: Vec<String>,
     /// A daily window of local time (`"22:00-07:00"`) in which notifications are held and
     /// delivered, for what still stands, when it ends. None: no quiet hours.
-    pub quiet_hours: Option<crate::quiet::QuietHours>,
+    pub quiet_hours: Option<crate::run::quiet::QuietHours>,
 }
 
 impl Default for Config {
@@ -84,10 +84,12 @@ impl Config {
 
     /// Load a config file; a missing file is the default config.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let read = crate::fsread::read_limited(path, crate::fsread::MAX_SMALL_FILE).and_then(|b| {
-            String::from_utf8(b)
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8"))
-        });
+        let read = crate::aws::fsread::read_limited(path, crate::aws::fsread::MAX_SMALL_FILE)
+            .and_then(|b| {
+                String::from_utf8(b).map_err(|_| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8")
+                })
+            });
         match read {
             Ok(text) => Self::parse(&text).map_err(|message| ConfigError::Parse {
                 path: path.to_path_buf(),

@@ -1,10 +1,10 @@
 //! `credguardd`: the daemon, and `credguardd check` (the engine run once).
 
 use anyhow::Context;
-use credguard::check::{self, CheckArgs};
 use credguard::config::Config;
 use credguard::paths;
-use credguard::render::{self, Style};
+use credguard::report::render::{self, Style};
+use credguard::run::check::{self, CheckArgs};
 use credguard::world::World;
 use std::io::{IsTerminal, Write};
 
@@ -32,7 +32,7 @@ fn run(args: &[String]) -> anyhow::Result<i32> {
         Some("check") => cmd_check(&args[1..]),
         None | Some("run") if args.len() <= 1 => {
             init_logging(true);
-            Ok(credguard::daemon::run())
+            Ok(credguard::run::daemon::run())
         }
         Some("--version") | Some("-V") => {
             println!("credguardd {}", env!("CARGO_PKG_VERSION"));

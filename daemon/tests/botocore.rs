@@ -5,7 +5,7 @@
 
 mod support;
 
-use credguard::login::{self, LoginState};
+use credguard::aws::login::{self, LoginState};
 use credguard::world::World;
 use std::process::Command;
 use support::login as cache;
@@ -92,7 +92,7 @@ fn botocore_reads_the_login_cache_where_and_as_credguard_does() {
 /// botocore itself and from credguard, including a session name JSON must escape.
 #[test]
 fn botocore_computes_the_sso_role_cache_key_credguard_computes() {
-    use credguard::clicache::{SsoSession, sso_key};
+    use credguard::aws::clicache::{SsoSession, sso_key};
     let Some((_, python)) = support::moto::venv() else {
         return;
     };
@@ -134,7 +134,7 @@ fn botocore_computes_the_sso_role_cache_key_credguard_computes() {
 /// arguments: the same key from botocore itself and from credguard.
 #[test]
 fn botocore_computes_the_role_cache_key_credguard_computes() {
-    use credguard::clicache::{RoleArgs, cache_key};
+    use credguard::aws::clicache::{RoleArgs, cache_key};
     let Some((_, python)) = support::moto::venv() else {
         return;
     };

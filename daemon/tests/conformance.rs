@@ -2,9 +2,9 @@
 //! exactly as the SDK does. In CI a missing folder fails; elsewhere it skips with a reason.
 #![allow(clippy::unwrap_used)]
 
-use credguard::chain::{self, Base};
-use credguard::files::{self, Profiles, Properties};
-use credguard::locate::{self, FileKind};
+use credguard::aws::chain::{self, Base};
+use credguard::aws::files::{self, Profiles, Properties};
+use credguard::aws::locate::{self, FileKind};
 use credguard::world::World;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 
 mod support;
 
-use credguard::clicache::{self, RoleArgs};
+use credguard::aws::clicache::{self, RoleArgs};
 use sha1::Digest;
 use std::time::Duration;
 use support::daemon::User;

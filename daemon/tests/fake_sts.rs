@@ -3,11 +3,11 @@
 //! HTTP server on 127.0.0.1 that is a FAKE, named as such.
 #![allow(clippy::unwrap_used)]
 
-use credguard::cache::Cache;
+use credguard::aws::files::Profiles;
 use credguard::config::Config;
 use credguard::diagnose::{Diagnosis, Material};
-use credguard::files::Profiles;
 use credguard::validate::Validator;
+use credguard::validate::cache::Cache;
 use credguard::verdict::{Code, ProfileVerdict, Severity, SourceKind, State};
 use credguard::world::World;
 use std::io::{BufRead, BufReader, Read, Write};

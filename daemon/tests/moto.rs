@@ -230,10 +230,10 @@ fn sso_role_credentials_cached_by_the_cli_against_a_real_sts_peer() {
         format!(r#"{{"accessToken":"sso-token-secret","expiresAt":"{later}","region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}}"#),
     )
     .unwrap();
-    let key = credguard::clicache::sso_key(
+    let key = credguard::aws::clicache::sso_key(
         "123456789012",
         "Admin",
-        credguard::clicache::SsoSession::Named("corp"),
+        credguard::aws::clicache::SsoSession::Named("corp"),
     );
     std::fs::write(
         aws.join(format!("cli/cache/{key}.json")),

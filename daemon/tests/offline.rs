@@ -1,8 +1,8 @@
 //! A fixture per offline problem code: code, severity, location, and no secret in the output.
 #![allow(clippy::unwrap_used)]
 
-use credguard::check;
 use credguard::config::Config;
+use credguard::run::check;
 use credguard::verdict::{Code, Problem, ProfileVerdict, Severity, SourceKind, State};
 use credguard::world::World;
 use std::os::unix::fs::PermissionsExt;

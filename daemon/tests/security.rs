@@ -103,7 +103,7 @@ fn no_secret_reaches_any_output_log_cache_file_or_reply() {
         [("HOME", user.home().to_str().unwrap())],
         time::OffsetDateTime::now_utc(),
     );
-    let sso_file = credguard::sso::cache_path(&world, start_url).unwrap();
+    let sso_file = credguard::aws::sso::cache_path(&world, start_url).unwrap();
     std::fs::create_dir_all(sso_file.parent().unwrap()).unwrap();
     std::fs::write(
         &sso_file,
@@ -112,7 +112,7 @@ fn no_secret_reaches_any_output_log_cache_file_or_reply() {
         ),
     )
     .unwrap();
-    let cli_key = credguard::clicache::cache_key(&credguard::clicache::RoleArgs {
+    let cli_key = credguard::aws::clicache::cache_key(&credguard::aws::clicache::RoleArgs {
         role_arn: "arn:aws:iam::123456789012:role/leak",
         ..Default::default()
     });
@@ -417,7 +417,7 @@ fn ten_thousand_connections_are_bounded_and_the_daemon_keeps_serving() {
     );
     assert!(asked > 3000);
     assert!(
-        peak <= fds0 + credguard::server::MAX_CONNECTIONS + 8,
+        peak <= fds0 + credguard::run::server::MAX_CONNECTIONS + 8,
         "open descriptors bounded by the connection limit: peak {peak}, idle {fds0}"
     );
     let rss = d.rss_kib();
@@ -443,7 +443,7 @@ fn a_cache_write_killed_midway_leaves_the_previous_cache_readable() {
         let pid = unsafe { libc::fork() };
         assert!(pid >= 0, "fork failed");
         if pid == 0 {
-            let code = i32::from(credguard::cache::write_atomic(&path, &new).is_err());
+            let code = i32::from(credguard::validate::cache::write_atomic(&path, &new).is_err());
             // SAFETY: ends the forked child without running the parent's destructors
             unsafe { libc::_exit(code) };
         }
@@ -470,7 +470,7 @@ fn a_cache_write_killed_midway_leaves_the_previous_cache_readable() {
     }
     assert_eq!(landed + kept, 40);
     // and the daemon's reader takes the survivor
-    let cache = credguard::cache::Cache::open(dir.path());
+    let cache = credguard::validate::cache::Cache::open(dir.path());
     assert!(cache.entries.is_empty());
     eprintln!(
         "40 kills -9 during a 4 MiB cache write: {landed} landed whole, {kept} left the old file whole, 0 torn"

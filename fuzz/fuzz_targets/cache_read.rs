@@ -6,8 +6,8 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = credguard::cache::parse_entries(data);
-    if let Err(why) = credguard::login::parse(data) {
+    let _ = credguard::validate::cache::parse_entries(data);
+    if let Err(why) = credguard::aws::login::parse(data) {
         assert!(!why.is_empty());
     }
 });

@@ -6,11 +6,11 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else { return };
-    if let Some(t) = credguard::expiry::parse(s) {
-        let text = credguard::expiry::format(t);
-        let back = credguard::expiry::parse(&text).expect("formatted expiry parses");
+    if let Some(t) = credguard::aws::expiry::parse(s) {
+        let text = credguard::aws::expiry::format(t);
+        let back = credguard::aws::expiry::parse(&text).expect("formatted expiry parses");
         // format keeps whole seconds
         assert_eq!(back.unix_timestamp(), t.unix_timestamp(), "{s:?} → {text:?}");
-        let _ = credguard::expiry::human(t - back);
+        let _ = credguard::aws::expiry::human(t - back);
     }
 });

@@ -28,11 +28,11 @@ fuzz_target!(|data: &[u8]| {
         time::macros::datetime!(2026-11-22 12:00 UTC),
     );
     let config = credguard::config::Config::default();
-    let diags = credguard::check::offline(&world, &config, None);
-    let report = credguard::check::report(&world, diags, None);
-    let _ = credguard::render::report(&report, &credguard::render::Style { color: true });
+    let diags = credguard::run::check::offline(&world, &config, None);
+    let report = credguard::run::check::report(&world, diags, None);
+    let _ = credguard::report::render::report(&report, &credguard::report::render::Style { color: true });
     let _ = serde_json::to_string(&report).unwrap();
     if let Ok(s) = std::str::from_utf8(credentials) {
-        let _ = credguard::scan::scan(s);
+        let _ = credguard::aws::scan::scan(s);
     }
 });

@@ -1,7 +1,7 @@
 //! Validation against STS `GetCallerIdentity`, and the classification of every answer.
 
+use crate::aws::files::Profiles;
 use crate::diagnose::Material;
-use crate::files::Profiles;
 use crate::verdict::{Code, Identity, Severity};
 use crate::world::World;
 use aws_credential_types::Credentials;
@@ -607,7 +607,7 @@ mod tests {
             let mut vars = vec![("HOME".to_string(), home.path().display().to_string())];
             vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
             let world = World::new(vars, time::OffsetDateTime::UNIX_EPOCH);
-            let loaded = crate::files::load(&world);
+            let loaded = crate::aws::files::load(&world);
             target(&world, &loaded.profiles, Some(p)).endpoint
         };
         let some = |s: &str| Some(s.to_string());

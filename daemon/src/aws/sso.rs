@@ -1,7 +1,7 @@
 //! The SSO token cache (`~/.aws/sso/cache/<sha1>.json`), read as the SDK and CLI do.
 
-use crate::expiry;
-use crate::locate;
+use crate::aws::expiry;
+use crate::aws::locate;
 use crate::verdict::{Code, Problem, ProfileVerdict, Severity};
 use crate::world::World;
 use sha1::{Digest, Sha1};
@@ -53,7 +53,7 @@ pub fn token_state(
             path: PathBuf::from("~/.aws/sso/cache"),
         };
     };
-    let bytes = match crate::fsread::read_limited(&path, crate::fsread::MAX_SMALL_FILE) {
+    let bytes = match crate::aws::fsread::read_limited(&path, crate::aws::fsread::MAX_SMALL_FILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return TokenState::Missing { path },
         Err(e) => {

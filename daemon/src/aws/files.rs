@@ -1,8 +1,8 @@
 //! Reading the shared files exactly as the SDK would, with the raw facts kept aside for
 //! diagnosis: read errors, invalid UTF-8, parse errors with their line, permissions.
 
-use crate::locate::{self, FileKind, Located};
-use crate::scan::{self, Scan};
+use crate::aws::locate::{self, FileKind, Located};
+use crate::aws::scan::{self, Scan};
 use crate::world::World;
 use aws_config::profile::ProfileSet;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
@@ -225,7 +225,7 @@ fn read(world: &World, kind: FileKind) -> LoadedFile {
             return file;
         }
     }
-    let bytes = match crate::fsread::read_limited(&path, MAX_FILE_BYTES) {
+    let bytes = match crate::aws::fsread::read_limited(&path, MAX_FILE_BYTES) {
         Ok(b) => b,
         Err(e) => {
             file.faults.push(FileFault::Unreadable {

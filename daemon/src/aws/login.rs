@@ -11,8 +11,8 @@
 //! dead session: only AWS Sign-In knows when the console session itself ends, and asking it
 //! would rotate the user's tokens, which credguard never does.
 
-use crate::expiry;
-use crate::locate;
+use crate::aws::expiry;
+use crate::aws::locate;
 use crate::world::World;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -59,7 +59,7 @@ pub fn state(world: &World, session_arn: &str) -> LoginState {
             path: PathBuf::from("~/.aws/login/cache"),
         };
     };
-    let bytes = match crate::fsread::read_limited(&path, crate::fsread::MAX_SMALL_FILE) {
+    let bytes = match crate::aws::fsread::read_limited(&path, crate::aws::fsread::MAX_SMALL_FILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return LoginState::Missing { path };

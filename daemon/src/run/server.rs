@@ -2,9 +2,9 @@
 //! daemon per user (a lock file), stale sockets replaced, peers of another uid refused,
 //! every connection bounded in time and size, and at most [`MAX_CONNECTIONS`] at once.
 
-use crate::badge;
-use crate::engine::{Command, Shared, Snapshot};
-use crate::render::{self, Style};
+use crate::report::badge;
+use crate::report::render::{self, Style};
+use crate::run::engine::{Command, Shared, Snapshot};
 use crate::verdict::Report;
 use credguard_client::paths::SocketOrigin;
 use credguard_client::proto::{

@@ -1,12 +1,12 @@
 //! `credguardd` in the foreground: bind the socket, run the engine, serve, handle signals.
 
-use crate::cache::Cache;
 use crate::config::Config;
-use crate::desktop::Desktop;
-use crate::engine::{Command, Engine, Shared};
 use crate::paths;
-use crate::sdnotify::Notifier;
-use crate::server::{self, BindError, Ctx};
+use crate::run::desktop::Desktop;
+use crate::run::engine::{Command, Engine, Shared};
+use crate::run::sdnotify::Notifier;
+use crate::run::server::{self, BindError, Ctx};
+use crate::validate::cache::Cache;
 use crate::world::World;
 use credguard_client::paths::{process_env, resolve_socket};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! secrets, written atomically (write, fsync, rename).
 
 use crate::diagnose::Material;
-use crate::sts::{Outcome, Target};
+use crate::validate::sts::{Outcome, Target};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;

@@ -5,8 +5,8 @@
 //! `{"accountId","roleName","sessionName"}` (or `startUrl` for a legacy profile) as compact
 //! sorted JSON (`SSOCredentialFetcher._create_cache_key`).
 
-use crate::expiry;
-use crate::locate;
+use crate::aws::expiry;
+use crate::aws::locate;
 use crate::world::World;
 use sha1::{Digest, Sha1};
 use std::path::PathBuf;
@@ -124,7 +124,7 @@ pub fn lookup(world: &World, key: &str) -> Cached {
         return Cached::None;
     };
     let path = aws.join("cli/cache").join(format!("{key}.json"));
-    let bytes = match crate::fsread::read_limited(&path, crate::fsread::MAX_SMALL_FILE) {
+    let bytes = match crate::aws::fsread::read_limited(&path, crate::aws::fsread::MAX_SMALL_FILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Cached::None,
         Err(e) => {

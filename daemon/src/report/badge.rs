@@ -1,6 +1,6 @@
 //! The prompt badge for a verdict (format shared with the client: `credguard_client::badge`).
 
-use crate::expiry;
+use crate::aws::expiry;
 use crate::verdict::{Code, ProfileVerdict, Severity, State};
 use credguard_client::badge::{self, Mark};
 use time::OffsetDateTime;

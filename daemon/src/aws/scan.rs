@@ -1,7 +1,7 @@
 //! A line scanner for what the SDK's parser hides: raw bytes, line and column numbers,
 //! section headers the SDK silently drops. Semantics (which value wins) stay with the SDK.
 
-use crate::locate::FileKind;
+use crate::aws::locate::FileKind;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HeaderKind {

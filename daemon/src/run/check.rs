@@ -1,11 +1,11 @@
 //! One-shot check: load, diagnose, validate (unless offline), build the report.
 
-use crate::cache::Cache;
+use crate::aws::expiry;
+use crate::aws::files;
 use crate::config::Config;
 use crate::diagnose::{self, Diagnosis, Options};
-use crate::expiry;
-use crate::files;
 use crate::validate::Validator;
+use crate::validate::cache::Cache;
 use crate::verdict::{Code, Problem, Report, SCHEMA_VERSION, Severity, State, offline_state};
 use crate::world::World;
 

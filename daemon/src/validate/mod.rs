@@ -1,16 +1,19 @@
 //! Online validation of what the offline pass found usable: one STS call per distinct
 //! credential set, bounded concurrency, verdicts cached by fingerprint.
 
-use crate::cache::{Cache, Entry};
+pub mod cache;
+pub mod sts;
+
+use crate::aws::files::Profiles;
 use crate::config::Config;
 use crate::diagnose::{Diagnosis, Material};
-use crate::files::Profiles;
-use crate::sts::{self, Answer, Outcome, Settings, Target};
+use crate::validate::cache::{Cache, Entry};
 use crate::verdict::{Code, Problem, Severity, state_of};
 use crate::world::World;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use sts::{Answer, Outcome, Settings, Target};
 use tokio::sync::Semaphore;
 
 /// Skew thresholds (DESIGN.md): warning from 60 s, error from 5 min.

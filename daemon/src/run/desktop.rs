@@ -6,7 +6,7 @@
 //! own, so a slow or missing notification server never holds up the engine. Without a
 //! session bus it logs once and keeps running.
 
-use crate::expiry;
+use crate::aws::expiry;
 use crate::verdict::{Code, ProfileVerdict, Severity, State};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc;
@@ -174,7 +174,9 @@ fn note_for(v: &ProfileVerdict, level: Level, now: OffsetDateTime) -> Note {
         Level::Expired => format!("AWS profile {p} has expired"),
         _ => format!(
             "AWS profile {p}: {}",
-            problem.map_or("invalid credentials", |x| crate::badge::reason(x.code))
+            problem.map_or("invalid credentials", |x| crate::report::badge::reason(
+                x.code
+            ))
         ),
     };
     let body = match problem {

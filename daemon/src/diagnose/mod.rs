@@ -1,15 +1,16 @@
 //! The offline diagnosis: every problem that needs no network, with its place and its fix.
 
-use crate::chain::{self, Base, Chain, ChainError, ChainErrorKind, RoleHop};
-use crate::clicache;
+pub mod values;
+
+use crate::aws::chain::{self, Base, Chain, ChainError, ChainErrorKind, RoleHop};
+use crate::aws::clicache;
+use crate::aws::expiry;
+use crate::aws::files::{FileFault, Loaded, LoadedFile};
+use crate::aws::locate::{self, FileKind, Selection};
+use crate::aws::login::LoginState;
+use crate::aws::scan::{HeaderKind, Scan};
+use crate::aws::sso;
 use crate::config::Config;
-use crate::credcheck::{self, Field, KeyKind};
-use crate::expiry;
-use crate::files::{FileFault, Loaded, LoadedFile};
-use crate::locate::{self, FileKind, Selection};
-use crate::login::LoginState;
-use crate::scan::{HeaderKind, Scan};
-use crate::sso;
 use crate::verdict::{
     Code, Problem, ProfileVerdict, Severity, SourceKind, State, mask_key_id, offline_state,
 };
@@ -17,6 +18,7 @@ use crate::world::World;
 use std::collections::BTreeSet;
 use std::fmt;
 use time::OffsetDateTime;
+use values::{Field, KeyKind};
 
 /// The name under which the environment's credentials are reported: parentheses cannot
 /// appear in a profile name, so it never collides with one.
@@ -455,7 +457,7 @@ impl Ctx<'_> {
                 token,
                 ..
             } => {
-                v.key_id = Some(mask_key_id(&credcheck::without_hidden(key_id)));
+                v.key_id = Some(mask_key_id(&values::without_hidden(key_id)));
                 let start = problems.len();
                 self.check_value(profile, "aws_access_key_id", Field::KeyId, key_id, problems);
                 self.check_value(
@@ -594,7 +596,10 @@ impl Ctx<'_> {
             }
             Base::Process { profile, command } if self.config.run_credential_process => {
                 let location = self.loc(profile, "credential_process");
-                match crate::process::run(command, self.config.credential_process_timeout_seconds) {
+                match crate::aws::process::run(
+                    command,
+                    self.config.credential_process_timeout_seconds,
+                ) {
                     Ok(out) => {
                         v.key_id = Some(mask_key_id(&out.key_id));
                         if let Some(exp) = &out.expiration {
@@ -680,7 +685,7 @@ impl Ctx<'_> {
             .collect();
     }
 
-    /// A `login_session` profile: the cache `aws login` writes (see [`crate::login`]).
+    /// A `login_session` profile: the cache `aws login` writes (see [`crate::aws::login`]).
     fn login(
         &self,
         profile: &str,
@@ -690,7 +695,7 @@ impl Ctx<'_> {
     ) -> Option<Material> {
         let fix = format!("aws login --profile {profile}");
         let shown = |p: &std::path::Path| locate::display_path(self.world, p);
-        match crate::login::state(self.world, session_arn) {
+        match crate::aws::login::state(self.world, session_arn) {
             LoginState::Missing { path } => {
                 problems.push(Problem {
                     code: Code::LoginRequired,
@@ -756,7 +761,7 @@ impl Ctx<'_> {
                 .map(|p| format!("{}:{}:{}", self.display(p.file), p.line, p.col + idx))
         };
         let line = place.as_ref().map(|p| p.line);
-        if let Some(h) = credcheck::find_hidden(value) {
+        if let Some(h) = values::find_hidden(value) {
             let more = if h.count > 1 {
                 format!(" ({} such characters in all)", h.count)
             } else {
@@ -806,7 +811,7 @@ impl Ctx<'_> {
         token: Option<&str>,
         problems: &mut Vec<Problem>,
     ) {
-        match (credcheck::key_kind(&credcheck::without_hidden(key_id)), token) {
+        match (values::key_kind(&values::without_hidden(key_id)), token) {
             (KeyKind::Temporary, None) => problems.push(Problem {
                 code: Code::MissingSessionToken,
                 severity: Severity::Error,
@@ -964,7 +969,7 @@ impl Ctx<'_> {
             key_id: env
                 .key_id
                 .as_deref()
-                .map(|k| mask_key_id(&credcheck::without_hidden(k))),
+                .map(|k| mask_key_id(&values::without_hidden(k))),
             identity: None,
             expires_at: None,
             problems: Vec::new(),
@@ -996,7 +1001,7 @@ impl Ctx<'_> {
             (env.token_var, Field::Token, env.token.as_deref()),
         ] {
             let Some(value) = value else { continue };
-            if let Some(h) = credcheck::find_hidden(value) {
+            if let Some(h) = values::find_hidden(value) {
                 problems.push(Problem {
                     code: Code::HiddenCharacter,
                     severity: Severity::Error,
@@ -1016,7 +1021,7 @@ impl Ctx<'_> {
             }
         }
         if let Some(k) = &env.key_id {
-            match (credcheck::key_kind(&credcheck::without_hidden(k)), &env.token) {
+            match (values::key_kind(&values::without_hidden(k)), &env.token) {
                 (KeyKind::Temporary, None) => problems.push(Problem {
                     code: Code::MissingSessionToken,
                     severity: Severity::Error,
@@ -1070,10 +1075,10 @@ impl Ctx<'_> {
 /// A key id or secret that is not one (judged without its hidden characters, which are
 /// reported on their own).
 fn format_issue(field: Field, value: &str) -> Option<(Code, String)> {
-    let clean = credcheck::without_hidden(value);
+    let clean = values::without_hidden(value);
     match field {
-        Field::KeyId => credcheck::key_id_problem(&clean).map(|m| (Code::MalformedKeyId, m)),
-        Field::Secret => credcheck::secret_problem(&clean).map(|m| (Code::MalformedSecret, m)),
+        Field::KeyId => values::key_id_problem(&clean).map(|m| (Code::MalformedKeyId, m)),
+        Field::Secret => values::secret_problem(&clean).map(|m| (Code::MalformedSecret, m)),
         Field::Token => None,
     }
 }

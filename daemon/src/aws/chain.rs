@@ -1,7 +1,7 @@
 //! The chain of credential sources the SDK would use for a profile, resolved exactly as
 //! aws-config's profile provider does (see `assume-role-tests.json`).
 
-use crate::files::{Profiles, Properties};
+use crate::aws::files::{Profiles, Properties};
 
 /// Where a chain starts.
 #[derive(Clone, Debug, PartialEq, Eq)]

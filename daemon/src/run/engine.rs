@@ -2,18 +2,18 @@
 //! answers, timers and commands; it publishes an immutable [`Snapshot`] that the socket
 //! server reads without waiting for anything.
 
-use crate::cache::Cache;
-use crate::check;
+use crate::aws::expiry;
+use crate::aws::files::{self, Loaded};
+use crate::aws::locate::{self, FileKind};
 use crate::config::Config;
-use crate::desktop::{Desktop, Hush, Policy};
 use crate::diagnose::{self, Diagnosis, Options};
-use crate::expiry;
-use crate::files::{self, Loaded};
-use crate::locate::{self, FileKind};
-use crate::sts::{self, Answer};
+use crate::run::check;
+use crate::run::desktop::{Desktop, Hush, Policy};
+use crate::run::watch::{Wake, Watch};
+use crate::validate::cache::Cache;
+use crate::validate::sts::{self, Answer};
 use crate::validate::{self, Job, Validator};
 use crate::verdict::{ProfileVerdict, Report};
-use crate::watch::{Wake, Watch};
 use crate::world::World;
 use credguard_client::EnvCredentials;
 use credguard_client::envcreds;
@@ -221,7 +221,7 @@ impl Engine {
                 t.push(aws.join(sub));
             }
         }
-        if let Some(dir) = crate::login::cache_dir(&world) {
+        if let Some(dir) = crate::aws::login::cache_dir(&world) {
             t.push(dir);
         }
         if let Some(dir) = self.config_path.as_ref().and_then(|p| p.parent()) {
@@ -653,7 +653,7 @@ impl Engine {
 
 /// The config file's bytes, to tell whether an event changed it (bounded like every read).
 fn read_config_bytes(path: &std::path::Path) -> Option<Vec<u8>> {
-    crate::fsread::read_limited(path, crate::fsread::MAX_SMALL_FILE).ok()
+    crate::aws::fsread::read_limited(path, crate::aws::fsread::MAX_SMALL_FILE).ok()
 }
 
 async fn sleep_until(deadline: Option<Instant>) {
