@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (the README's test command): installs what is
 # missing, then every test of the workspace under nextest's `ci` profile. Extra arguments
-# go to nextest, e.g. `bash scripts/test.sh -E 'binary(moto_canary)'`.
+# go to nextest, e.g. `bash scripts/test.sh -E 'test(/^moto_canary::/)'`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

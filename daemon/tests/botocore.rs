@@ -3,12 +3,12 @@
 //! as credguard does. A real peer for the file formats, no network involved.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
+use crate::support::login as cache;
 use credguard::aws::login::{self, LoginState};
 use credguard::world::World;
 use std::process::Command;
-use support::login as cache;
 
 const READ: &str = r#"
 import json, os, sys

@@ -2,16 +2,16 @@
 //! runtime dir, moto as STS (auth enforced) or a closed port where STS does not matter.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
+use crate::support::daemon::User;
+use crate::support::login;
+use crate::support::moto::{Keys, Moto, Seed};
 use credguard_client::proto::{self, PROTOCOL_VERSION};
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
-use support::daemon::User;
-use support::login;
-use support::moto::{Keys, Moto, Seed};
 
 /// An endpoint nobody listens on: validation ends `unknown` (network), never `invalid`.
 const CLOSED: &str = "http://127.0.0.1:9";

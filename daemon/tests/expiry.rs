@@ -3,13 +3,13 @@
 //! a closed port: expiry is judged offline, so the states do not wait on validation.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
+use crate::support::daemon::User;
+use crate::support::login;
 use credguard::aws::clicache::{self, RoleArgs};
 use sha1::Digest;
 use std::time::Duration;
-use support::daemon::User;
-use support::login;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 

@@ -4,13 +4,13 @@
 //! `moto_canary.rs` proves moto enforces auth and records its answer shapes.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
+use crate::support::login;
+use crate::support::moto::{Moto, Seed};
 use serde_json::Value;
 use std::process::Command;
 use std::sync::atomic::Ordering;
-use support::login;
-use support::moto::{Moto, Seed};
 
 fn check(home: &std::path::Path, endpoint: &str, extra: &[&str]) -> (i32, Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_credguardd"))

@@ -5,10 +5,8 @@
 //! table. Skips without moto, except under `CI=true` where a missing moto fails.
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support::moto::{ACCOUNT, Moto, Seed, sts_client};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-use support::moto::{ACCOUNT, Moto, Seed, sts_client};
 
 /// What one GetCallerIdentity call got back.
 #[derive(Debug)]

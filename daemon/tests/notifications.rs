@@ -4,13 +4,13 @@
 //! added to the real time) and `credguard reload` plays the timer firing.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
+use crate::support::daemon::{Daemon, User};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::daemon::{Daemon, User};
 
 /// A process group killed on drop (dbus-run-session, xvfb-run and their children).
 struct Group(Child);

@@ -6,15 +6,15 @@
 // fork + kill -9 of a child that is in the middle of the cache write
 #![allow(unsafe_code)]
 
-mod support;
+use crate::support;
 
+use crate::support::daemon::{User, credguardd};
+use crate::support::moto::{Keys, Moto, Seed};
 use credguard_client::{Request, Response, exchange};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::daemon::{User, credguardd};
-use support::moto::{Keys, Moto, Seed};
 
 const CLOSED: &str = "http://127.0.0.1:9";
 const WAIT: Duration = Duration::from_secs(30);

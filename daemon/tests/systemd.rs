@@ -2,14 +2,14 @@
 //! readiness protocol, and a restart reuses the verdict cache (no STS storm).
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
+use crate::support::daemon::{User, credguard};
+use crate::support::moto::{Moto, Seed};
 use credguard_client::{Request, Response, exchange};
 use std::os::unix::net::UnixDatagram;
 use std::process::Command;
 use std::time::Duration;
-use support::daemon::{User, credguard};
-use support::moto::{Moto, Seed};
 
 #[test]
 fn service_install_writes_a_unit_that_systemd_analyze_accepts() {

@@ -74,13 +74,6 @@ impl User {
         self.dir.path().join("runtime/credguard/credguard.sock")
     }
 
-    pub fn var(&self, k: &str) -> Option<&str> {
-        self.vars
-            .iter()
-            .find(|(kk, _)| kk == k)
-            .map(|(_, v)| v.as_str())
-    }
-
     /// Write a file the way vim does: a new file beside it, then rename over it.
     pub fn save_like_vim(&self, path: &Path, text: &str) {
         let tmp = path.with_extension("cg-swp");

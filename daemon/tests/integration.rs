@@ -1,0 +1,20 @@
+//! The daemon's integration tests, gathered into one test binary: each test binary links
+//! the AWS SDK again, so one binary builds several minutes faster than one per file. Every
+//! file beside this one is a module named for what it tests; `support/` holds their helpers.
+//! Run one module with `bash scripts/test.sh -E 'test(/^moto_canary::/)'`.
+
+mod support;
+
+mod botocore;
+mod cli;
+mod conformance;
+mod daemon;
+mod expiry;
+mod fake_sts;
+mod moto;
+mod moto_canary;
+mod notifications;
+mod offline;
+mod security;
+mod shells;
+mod systemd;
