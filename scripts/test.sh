@@ -9,4 +9,6 @@ VENV="${CREDGUARD_VENV:-$HOME/.cache/credguard/venv}"
 # The real STS peer (daemon/tests/support/moto.rs); under CI=true a missing one fails.
 export CREDGUARD_MOTO_SERVER="$VENV/bin/moto_server"
 export CREDGUARD_MOTO_PYTHON="$VENV/bin/python"
-cargo nextest run --workspace --profile ci "$@"
+# `fake-clock`: the daemon binary the tests spawn honours CREDGUARD_FAKE_CLOCK_FILE (the
+# notification tests move time forward); what users install is built without it.
+cargo nextest run --workspace --features credguard-daemon/fake-clock --profile ci "$@"

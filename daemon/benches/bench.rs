@@ -5,7 +5,10 @@
 //! (`aws` from PyPI, for the anchor), CREDGUARD_BENCH_IDLE_SECONDS (default 60).
 #![allow(clippy::unwrap_used)]
 
+// The integration tests' helpers (tests/support): the bench uses some of them, the test
+// binary all of them, so only here is part of it unused.
 #[path = "../tests/support/mod.rs"]
+#[allow(dead_code)]
 mod support;
 
 use credguard_client::{Request, Response, exchange};

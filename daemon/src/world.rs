@@ -73,3 +73,11 @@ impl World {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
+
+/// The daemon's clock: the wall clock in what users install ([`wall_clock`]); tests inject
+/// their own.
+pub type Clock = std::sync::Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+pub fn wall_clock() -> Clock {
+    std::sync::Arc::new(OffsetDateTime::now_utc)
+}

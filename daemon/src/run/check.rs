@@ -1,7 +1,10 @@
-//! One-shot check: load, diagnose, validate (unless offline), build the report.
+//! The pipeline, wired once: read the files, diagnose, validate (unless offline), report.
+//! `credguardd check` runs it here from start to end; the daemon's engine
+//! ([`crate::run::engine`]) runs the same stages ([`diagnose_files`], [`offline_report`],
+//! [`report`]) with its validations in flight between them.
 
 use crate::aws::expiry;
-use crate::aws::files;
+use crate::aws::files::{self, Loaded};
 use crate::config::Config;
 use crate::diagnose::{self, Diagnosis, Options};
 use crate::validate::Validator;
@@ -16,10 +19,27 @@ pub struct CheckArgs {
     pub fresh: bool,
 }
 
-/// The offline half: diagnoses, with `not-validated` added where STS was not asked.
-pub fn offline(world: &World, config: &Config, profile: Option<&str>) -> Vec<Diagnosis> {
+/// The offline half: the files as the tools read them, and every profile (or `only`)
+/// diagnosed.
+pub fn diagnose_files(
+    world: &World,
+    config: &Config,
+    only: Option<&str>,
+) -> (Loaded, Vec<Diagnosis>) {
     let loaded = files::load(world);
-    diagnose::diagnose(world, &loaded, config, &Options { only: profile })
+    let diags = diagnose::diagnose(world, &loaded, config, &Options { only });
+    (loaded, diags)
+}
+
+/// The offline diagnoses alone.
+pub fn offline(world: &World, config: &Config, profile: Option<&str>) -> Vec<Diagnosis> {
+    diagnose_files(world, config, profile).1
+}
+
+/// The report of an offline run: `not-validated` added where STS was not asked.
+pub fn offline_report(world: &World, mut diags: Vec<Diagnosis>) -> Report {
+    mark_not_validated(&mut diags, "offline mode");
+    report(world, diags, None)
 }
 
 /// Mark every profile that could be validated but was not.
@@ -49,26 +69,17 @@ pub fn report(world: &World, diags: Vec<Diagnosis>, skew: Option<f64>) -> Report
 
 /// The whole check: offline diagnosis, then (unless offline) validation through the cache.
 pub async fn run(world: &World, config: &Config, args: &CheckArgs) -> Report {
-    let loaded = files::load(world);
-    let mut diags = diagnose::diagnose(
-        world,
-        &loaded,
-        config,
-        &Options {
-            only: args.profile.as_deref(),
-        },
-    );
+    let (loaded, diags) = diagnose_files(world, config, args.profile.as_deref());
     if args.offline {
-        mark_not_validated(&mut diags, "offline mode");
-        return report(world, diags, None);
+        return offline_report(world, diags);
     }
     let mut cache = match crate::paths::state_dir(world) {
         Some(dir) => Cache::open(&dir),
         None => Cache::ephemeral(),
     };
     let validator = Validator::from_config(config);
-    let skew = validator
-        .run(world, &loaded.profiles, &mut diags, &mut cache, args.fresh)
+    let (diags, skew) = validator
+        .run(world, &loaded.profiles, diags, &mut cache, args.fresh)
         .await;
     if let Err(e) = cache.save() {
         tracing::warn!(error = %e, "verdict cache not saved");

@@ -1,4 +1,7 @@
-//! `credguardd` in the foreground: bind the socket, run the engine, serve, handle signals.
+//! `credguardd` itself. [`serve`] is the daemon as a library function: it takes its world,
+//! clock, listener and a channel of [`Signal`]s, so tests run it in-process; [`run`] is
+//! what the binary calls: the process environment, the wall clock, the socket (bound here
+//! or passed by systemd), a runtime, and SIGTERM/SIGINT/SIGHUP turned into signals.
 
 use crate::config::Config;
 use crate::paths;
@@ -7,50 +10,120 @@ use crate::run::engine::{Command, Engine, Shared};
 use crate::run::sdnotify::Notifier;
 use crate::run::server::{self, BindError, Ctx};
 use crate::validate::cache::Cache;
-use crate::world::World;
+use crate::world::{Clock, World};
 use credguard_client::paths::{process_env, resolve_socket};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use time::OffsetDateTime;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
-
-/// The wall clock; for tests, a FAKE clock: `CREDGUARD_FAKE_CLOCK_FILE` names a file
-/// holding seconds to add to the real time (re-read at every look at the clock), so a
-/// test can move time forward and send SIGHUP, as if a timer had fired.
-fn clock() -> Box<dyn Fn() -> OffsetDateTime + Send + Sync> {
-    match std::env::var_os("CREDGUARD_FAKE_CLOCK_FILE") {
-        Some(path) => {
-            tracing::warn!(file = ?path, "FAKE clock in use (CREDGUARD_FAKE_CLOCK_FILE): for tests only");
-            Box::new(move || {
-                let offset = std::fs::read_to_string(&path)
-                    .ok()
-                    .and_then(|s| s.trim().parse::<i64>().ok())
-                    .unwrap_or(0);
-                OffsetDateTime::now_utc() + time::Duration::seconds(offset)
-            })
-        }
-        None => Box::new(OffsetDateTime::now_utc),
-    }
-}
 
 /// Exit code when another daemon already runs for this user.
 pub const EXIT_ALREADY_RUNNING: i32 = 1;
 
-/// Runs the daemon until SIGTERM or SIGINT; returns the process exit code.
-pub fn run() -> i32 {
-    let world = World::from_process();
-    let config_path = paths::config_file(&world);
-    let config = match &config_path {
-        Some(p) => match Config::load(p) {
-            Ok(c) => c,
-            Err(e) => {
+/// What steers a running daemon from outside (the process's signals, or a test).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// Re-read the config and the files (SIGHUP).
+    Reload,
+    /// Save the cache and stop (SIGTERM, SIGINT).
+    Shutdown,
+}
+
+/// Everything the daemon reads from its surroundings, injected.
+pub struct Setup {
+    pub world: World,
+    pub clock: Clock,
+    pub config_path: Option<PathBuf>,
+    pub config: Config,
+    pub cache: Cache,
+    /// Where desktop notifications go (none: not sent).
+    pub desktop: Option<Desktop>,
+    pub notifier: Notifier,
+}
+
+impl Setup {
+    /// The config and the verdict cache where `world` says they are; no notifications.
+    pub fn new(world: World, clock: Clock) -> Setup {
+        let config_path = paths::config_file(&world);
+        let config = config_path.as_deref().map_or_else(Config::default, |p| {
+            Config::load(p).unwrap_or_else(|e| {
                 tracing::error!(error = %e, "config not loaded; running with the defaults until it is fixed");
                 Config::default()
-            }
-        },
-        None => Config::default(),
-    };
+            })
+        });
+        let cache = paths::state_dir(&world).map_or_else(Cache::ephemeral, |d| Cache::open(&d));
+        Setup {
+            world,
+            clock,
+            config_path,
+            config,
+            cache,
+            desktop: None,
+            notifier: Notifier::none(),
+        }
+    }
+}
+
+/// Serves `listener` until `signals` says [`Signal::Shutdown`] or closes; returns the exit
+/// code. The socket file is the caller's.
+pub async fn serve(
+    setup: Setup,
+    listener: UnixListener,
+    mut signals: mpsc::Receiver<Signal>,
+) -> i32 {
+    let shared = Arc::new(Shared::default());
+    let mut engine = Engine::new(
+        setup.world,
+        setup.clock.clone(),
+        setup.config_path,
+        setup.config,
+        setup.cache,
+        shared.clone(),
+    );
+    if let Some(desktop) = setup.desktop {
+        engine = engine.with_desktop(desktop);
+    }
+    engine.start();
+    tracing::info!(watching = ?engine.watched(), "credguardd {} ready", env!("CARGO_PKG_VERSION"));
+    let (tx, rx) = mpsc::channel(64);
+    let engine_task = tokio::spawn(engine.run(rx));
+    let ctx = Arc::new(Ctx {
+        shared,
+        clock: setup.clock,
+        commands: tx.clone(),
+        uid: server::my_uid(),
+        refused: AtomicU64::new(0),
+        bad_requests: AtomicU64::new(0),
+    });
+    let server_task = tokio::spawn(server::serve(listener, ctx));
+    let notifier = setup.notifier;
+    notifier.ready();
+    while let Some(Signal::Reload) = signals.recv().await {
+        notifier.reloading();
+        let (rtx, rrx) = oneshot::channel();
+        if tx.send(Command::Reload { reply: Some(rtx) }).await.is_ok()
+            && let Ok(msg) = rrx.await
+        {
+            tracing::info!("reload: {msg}");
+        }
+        notifier.ready();
+    }
+    tracing::info!("shutting down");
+    notifier.stopping();
+    server_task.abort();
+    let (rtx, rrx) = oneshot::channel();
+    if tx.send(Command::Shutdown { reply: rtx }).await.is_ok() {
+        let _ = rrx.await;
+    }
+    drop(tx);
+    let _ = engine_task.await;
+    0
+}
+
+/// The daemon as a process: runs until SIGTERM or SIGINT; returns the exit code.
+pub fn run() -> i32 {
+    let world = World::from_process();
     let (socket, origin) = resolve_socket(&process_env);
     let activated = server::from_systemd(&process_env);
     if let Some(Ok(b)) = &activated {
@@ -83,88 +156,71 @@ pub fn run() -> i32 {
             return 2;
         }
     };
-    let code = rt.block_on(serve(world, config_path, config, &bound));
+    let code = rt.block_on(async {
+        let listener = match bound.listener.try_clone().and_then(UnixListener::from_std) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serve the socket");
+                return 2;
+            }
+        };
+        let Some(signals) = process_signals() else {
+            tracing::error!("cannot install signal handlers");
+            return 2;
+        };
+        tracing::info!(socket = %bound.path.display(), "listening");
+        let mut setup = Setup::new(world, clock());
+        setup.desktop = Some(Desktop::start());
+        setup.notifier = Notifier::from_env();
+        serve(setup, listener, signals).await
+    });
     bound.remove();
     code
 }
 
-async fn serve(
-    world: World,
-    config_path: Option<std::path::PathBuf>,
-    config: Config,
-    bound: &server::Bound,
-) -> i32 {
-    let notifier = Notifier::from_env();
-    let cache = match paths::state_dir(&world) {
-        Some(dir) => Cache::open(&dir),
-        None => Cache::ephemeral(),
-    };
-    let shared = Arc::new(Shared::default());
-    let mut engine = Engine::new(world, clock(), config_path, config, cache, shared.clone())
-        .with_desktop(Desktop::start());
-    engine.start();
-    tracing::info!(
-        socket = %bound.path.display(),
-        watching = ?engine.watched(),
-        "credguardd {} ready",
-        env!("CARGO_PKG_VERSION")
-    );
-    let (tx, rx) = mpsc::channel(64);
-    let engine_task = tokio::spawn(engine.run(rx));
-    let listener = match bound
-        .listener
-        .try_clone()
-        .and_then(tokio::net::UnixListener::from_std)
-    {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot serve the socket");
-            return 2;
-        }
-    };
-    let ctx = Arc::new(Ctx {
-        shared,
-        commands: tx.clone(),
-        uid: server::my_uid(),
-        refused: AtomicU64::new(0),
-        bad_requests: AtomicU64::new(0),
-    });
-    let server_task = tokio::spawn(server::serve(listener, ctx));
-    notifier.ready();
-
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::hangup()),
-    ) else {
-        tracing::error!("cannot install signal handlers");
-        return 2;
-    };
-    loop {
-        tokio::select! {
-            _ = term.recv() => break,
-            _ = int.recv() => break,
-            _ = hup.recv() => {
-                notifier.reloading();
-                let (rtx, rrx) = oneshot::channel();
-                if tx.send(Command::Reload { reply: Some(rtx) }).await.is_ok()
-                    && let Ok(msg) = rrx.await
-                {
-                    tracing::info!("SIGHUP: {msg}");
-                }
-                notifier.ready();
+/// SIGHUP as [`Signal::Reload`], SIGTERM and SIGINT as [`Signal::Shutdown`].
+fn process_signals() -> Option<mpsc::Receiver<Signal>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok()?;
+    let mut int = signal(SignalKind::interrupt()).ok()?;
+    let mut hup = signal(SignalKind::hangup()).ok()?;
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(async move {
+        loop {
+            let s = tokio::select! {
+                _ = term.recv() => Signal::Shutdown,
+                _ = int.recv() => Signal::Shutdown,
+                _ = hup.recv() => Signal::Reload,
+            };
+            if tx.send(s).await.is_err() || s == Signal::Shutdown {
+                return;
             }
         }
-    }
-    tracing::info!("shutting down");
-    notifier.stopping();
-    server_task.abort();
-    bound.remove();
-    let (rtx, rrx) = oneshot::channel();
-    if tx.send(Command::Shutdown { reply: rtx }).await.is_ok() {
-        let _ = rrx.await;
-    }
-    drop(tx);
-    let _ = engine_task.await;
-    0
+    });
+    Some(rx)
+}
+
+/// The wall clock, in what users install.
+#[cfg(not(feature = "fake-clock"))]
+fn clock() -> Clock {
+    crate::world::wall_clock()
+}
+
+/// For tests of the binary only (cargo feature `fake-clock`, which `scripts/test.sh`
+/// enables and release builds never do): `CREDGUARD_FAKE_CLOCK_FILE` names a file holding
+/// seconds to add to the real time (re-read at every look at the clock), so a test can move
+/// time forward and send SIGHUP, as if a timer had fired. A FAKE, named as such.
+#[cfg(feature = "fake-clock")]
+fn clock() -> Clock {
+    let Some(path) = std::env::var_os("CREDGUARD_FAKE_CLOCK_FILE") else {
+        return crate::world::wall_clock();
+    };
+    tracing::warn!(file = ?path, "FAKE clock in use (CREDGUARD_FAKE_CLOCK_FILE): for tests only");
+    Arc::new(move || {
+        let offset = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(offset)
+    })
 }

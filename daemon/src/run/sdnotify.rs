@@ -39,6 +39,11 @@ pub struct Notifier {
 }
 
 impl Notifier {
+    /// Outside systemd: nothing is sent.
+    pub fn none() -> Notifier {
+        Notifier { socket: None }
+    }
+
     pub fn from_env() -> Notifier {
         Notifier {
             socket: std::env::var("NOTIFY_SOCKET")

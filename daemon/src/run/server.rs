@@ -6,6 +6,7 @@ use crate::report::badge;
 use crate::report::render::{self, Style};
 use crate::run::engine::{Command, Shared, Snapshot};
 use crate::verdict::Report;
+use crate::world::Clock;
 use credguard_client::paths::SocketOrigin;
 use credguard_client::proto::{
     self, PROTOCOL_VERSION, PromptQuery, ProtoError, Request, Response, decode_request,
@@ -285,6 +286,8 @@ fn ensure_private_dir(dir: &Path) -> Result<(), BindError> {
 /// What a connection handler needs.
 pub struct Ctx {
     pub shared: Arc<Shared>,
+    /// The daemon's clock (the prompt's countdown).
+    pub clock: Clock,
     pub commands: mpsc::Sender<Command>,
     pub uid: u32,
     pub refused: AtomicU64,
@@ -404,8 +407,7 @@ async fn answer(req: Request, ctx: &Ctx) -> Response {
         },
         Request::Prompt(q) => {
             let snap = ctx.shared.snapshot();
-            let now = OffsetDateTime::now_utc() + snap.clock_offset;
-            prompt(&snap, &q, now)
+            prompt(&snap, &q, (ctx.clock)())
         }
         Request::Status { json } => text_report(&ctx.shared.snapshot().report, json),
         Request::Doctor { profile } => match run_check(ctx, profile, false, false).await {

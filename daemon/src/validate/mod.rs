@@ -12,7 +12,6 @@ use crate::verdict::{Code, Problem, Severity, state_of};
 use crate::world::World;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use sts::{Answer, Outcome, Settings, Target};
 use tokio::sync::Semaphore;
 
@@ -26,8 +25,6 @@ pub struct Validator {
     pub ok_interval: i64,
     pub retry_min: i64,
     pub retry_max: i64,
-    /// STS calls made (a call confirmed by a second one counts twice).
-    pub calls: Arc<AtomicUsize>,
 }
 
 impl Validator {
@@ -42,20 +39,20 @@ impl Validator {
             ok_interval: i64::from(c.revalidate_ok_minutes) * 60,
             retry_min: i64::from(c.retry_unknown_min_seconds),
             retry_max: i64::from(c.retry_unknown_max_seconds),
-            calls: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     /// Validate every diagnosis that carries material; update the cache; return the
-    /// newest clock skew measured (this run or cached).
+    /// diagnoses with their verdicts and the newest clock skew measured (this run or
+    /// cached).
     pub async fn run(
         &self,
         world: &World,
         profiles: &Profiles,
-        diags: &mut [Diagnosis],
+        diags: Vec<Diagnosis>,
         cache: &mut Cache,
         fresh: bool,
-    ) -> Option<f64> {
+    ) -> (Vec<Diagnosis>, Option<f64>) {
         let now = world.now().unix_timestamp();
         let plan = plan(world, profiles, diags, cache, fresh);
         let sem = Arc::new(Semaphore::new(self.max_concurrent));
@@ -67,7 +64,7 @@ impl Validator {
             let Ok((fp, answer)) = res else { continue };
             self.record(cache, fp, answer, now);
         }
-        apply_all(diags, &plan.fps, cache)
+        verdicts(&plan.judged, cache)
     }
 
     /// One validation (with its confirmation call, if any) under `sem`; the answer is
@@ -79,20 +76,9 @@ impl Validator {
         job: Job,
     ) -> impl std::future::Future<Output = (String, Answer)> + Send + 'static {
         let settings = self.settings.clone();
-        let calls = self.calls.clone();
         async move {
             let _permit = sem.acquire_owned().await;
-            calls.fetch_add(1, Ordering::Relaxed);
             let answer = sts::validate(&job.material, &job.target, &settings).await;
-            if matches!(
-                answer.outcome,
-                Outcome::Rejected {
-                    code: Code::BadSecret,
-                    ..
-                }
-            ) {
-                calls.fetch_add(1, Ordering::Relaxed);
-            }
             let answer = scrub(answer, &job.material);
             (fp, answer)
         }
@@ -133,10 +119,17 @@ pub struct Job {
     pub target: Target,
 }
 
-/// Fingerprints of a list of diagnoses, and the calls to make.
+/// A diagnosis with the fingerprint of its material (its key in the verdict cache), if it
+/// has any material to validate.
+#[derive(Clone)]
+pub struct Judged {
+    pub diag: Diagnosis,
+    pub fp: Option<String>,
+}
+
+/// Diagnoses with their fingerprints, and the calls to make.
 pub struct Plan {
-    /// One per diagnosis: the fingerprint of its material, if it has any.
-    pub fps: Vec<Option<String>>,
+    pub judged: Vec<Judged>,
     /// Distinct credential sets without a fresh verdict (all of them when `fresh`).
     pub jobs: HashMap<String, Job>,
 }
@@ -144,13 +137,13 @@ pub struct Plan {
 pub fn plan(
     world: &World,
     profiles: &Profiles,
-    diags: &[Diagnosis],
+    diags: Vec<Diagnosis>,
     cache: &Cache,
     fresh: bool,
 ) -> Plan {
     let now = world.now().unix_timestamp();
     let mut jobs: HashMap<String, Job> = HashMap::new();
-    let mut fps: Vec<Option<String>> = Vec::with_capacity(diags.len());
+    let mut judged = Vec::with_capacity(diags.len());
     for d in diags {
         let fp = d.material.as_ref().map(|m| {
             let target = sts::target(world, profiles, m.profile.as_deref());
@@ -163,16 +156,20 @@ pub fn plan(
             }
             fp
         });
-        fps.push(fp);
+        judged.push(Judged { diag: d, fp });
     }
-    Plan { fps, jobs }
+    Plan { judged, jobs }
 }
 
-/// Fold the cached verdicts into `diags` (`fps` from [`plan`]); the newest clock skew.
-pub fn apply_all(diags: &mut [Diagnosis], fps: &[Option<String>], cache: &Cache) -> Option<f64> {
+/// The diagnoses with the cached verdicts folded in, and the newest clock skew.
+pub fn verdicts(judged: &[Judged], cache: &Cache) -> (Vec<Diagnosis>, Option<f64>) {
     let mut newest_skew: Option<(i64, f64)> = None;
-    for (d, fp) in diags.iter_mut().zip(fps) {
-        let Some(entry) = fp.as_ref().and_then(|fp| cache.entries.get(fp)) else {
+    let mut out = Vec::with_capacity(judged.len());
+    for j in judged {
+        let mut d = j.diag.clone();
+        let entry = j.fp.as_ref().and_then(|fp| cache.entries.get(fp));
+        let Some(entry) = entry else {
+            out.push(d);
             continue;
         };
         if let Some(s) = entry.skew_seconds
@@ -180,9 +177,10 @@ pub fn apply_all(diags: &mut [Diagnosis], fps: &[Option<String>], cache: &Cache)
         {
             newest_skew = Some((entry.checked_at, s));
         }
-        apply(d, entry);
+        apply(&mut d, entry);
+        out.push(d);
     }
-    newest_skew.map(|(_, s)| s)
+    (out, newest_skew.map(|(_, s)| s))
 }
 
 /// Fold a cached verdict into a diagnosis.

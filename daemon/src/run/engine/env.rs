@@ -1,0 +1,100 @@
+//! Environment credentials that shells submit (`AWS_ACCESS_KEY_ID` & co. exported in a
+//! shell the daemon cannot see): diagnosed with the files' settings as the tools would
+//! use them, validated in the background, remembered by the client's fingerprint.
+
+use super::Engine;
+use crate::diagnose::{self, Diagnosis};
+use crate::validate::{Job, sts};
+use credguard_client::EnvCredentials;
+use credguard_client::envcreds;
+use tokio::time::Instant;
+
+/// Environment credential sets remembered (the oldest is forgotten first).
+pub const MAX_ENV_SETS: usize = 64;
+
+/// The variables a submission replaces in the daemon's own environment.
+const CREDENTIAL_VARS: [&str; 4] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+];
+
+pub(super) struct EnvSub {
+    pub diag: Diagnosis,
+    pub fp: Option<String>,
+    pub job: Option<Job>,
+    seen: Instant,
+}
+
+impl Engine {
+    pub(super) fn submit_env(&mut self, creds: EnvCredentials) {
+        let key = envcreds::fingerprint(&creds);
+        if let Some(sub) = self.env_subs.get_mut(&key) {
+            sub.seen = Instant::now();
+            return;
+        }
+        let mut world = self.world();
+        for v in CREDENTIAL_VARS.into_iter().chain(envcreds::EXPIRATION_VARS) {
+            world.remove_var(v);
+        }
+        world.set_var("AWS_ACCESS_KEY_ID", &creds.access_key_id);
+        world.set_var("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key);
+        if let Some(t) = &creds.session_token {
+            world.set_var("AWS_SESSION_TOKEN", t);
+        }
+        if let Some(e) = &creds.expiration {
+            world.set_var("AWS_CREDENTIAL_EXPIRATION", e);
+        }
+        if let Some(r) = &creds.region {
+            world.set_var("AWS_REGION", r);
+        }
+        let Some(loaded) = &self.loaded else { return };
+        let Some(diag) = diagnose::diagnose_env(&world, loaded, &self.settings.config) else {
+            return;
+        };
+        let job = diag.material.as_ref().map(|m| Job {
+            material: m.clone(),
+            target: sts::target(&world, &loaded.profiles, None),
+        });
+        let fp = job
+            .as_ref()
+            .map(|j| self.cache.fingerprint(&j.material, &j.target));
+        self.forget_oldest_env();
+        let now = world.now().unix_timestamp();
+        if let (Some(fp), Some(job)) = (&fp, &job)
+            && self.cache.fresh(fp, now).is_none()
+        {
+            self.calls.spawn([(fp.clone(), job.clone())]);
+        }
+        let seen = Instant::now();
+        let sub = EnvSub {
+            diag,
+            fp,
+            job,
+            seen,
+        };
+        self.env_subs.insert(key, sub);
+        self.publish();
+    }
+
+    /// Make room for one more set.
+    fn forget_oldest_env(&mut self) {
+        if self.env_subs.len() < MAX_ENV_SETS {
+            return;
+        }
+        let oldest = self.env_subs.iter().min_by_key(|(_, s)| s.seen);
+        if let Some(k) = oldest.map(|(k, _)| k.clone()) {
+            self.env_subs.remove(&k);
+        }
+    }
+
+    /// Submitted sets whose verdict is stale (every one with `fresh`): the calls to make.
+    pub(super) fn stale_env_jobs(&self, now: i64) -> Vec<(String, Job)> {
+        self.env_subs
+            .values()
+            .filter_map(|s| Some((s.fp.clone()?, s.job.clone()?)))
+            .filter(|(fp, _)| self.cache.fresh(fp, now).is_none())
+            .collect()
+    }
+}
