@@ -158,33 +158,9 @@ pub fn resolve(profiles: &Profiles, selected: &str) -> Result<Chain, ChainError>
         if let Some(arn) =
             get(profile, "role_arn").filter(|_| get(profile, "web_identity_token_file").is_none())
         {
-            roles.push(RoleHop {
-                profile: name.clone(),
-                role_arn: arn.to_string(),
-                external_id: get(profile, "external_id").map(str::to_string),
-                session_name: get(profile, "role_session_name").map(str::to_string),
-            });
-            match (
-                get(profile, "source_profile"),
-                get(profile, "credential_source"),
-            ) {
-                (Some(_), Some(_)) => {
-                    return Err(err(
-                        ChainErrorKind::InvalidConfig,
-                        &name,
-                        Some("credential_source"),
-                        "profile contained both source_profile and credential_source. Only one or the other can be defined",
-                    ));
-                }
-                (None, None) => {
-                    return Err(err(
-                        ChainErrorKind::InvalidConfig,
-                        &name,
-                        Some("role_arn"),
-                        "profile must contain `source_profile` or `credential_source` but neither were defined",
-                    ));
-                }
-                (Some(src), None) if src != name => {
+            roles.push(role_hop(&name, arn, profile));
+            match role_source(&name, profile)? {
+                Some(src) if src != name => {
                     name = src.to_string();
                     continue;
                 }
@@ -200,6 +176,39 @@ pub fn resolve(profiles: &Profiles, selected: &str) -> Result<Chain, ChainError>
     };
     roles.reverse();
     Ok(Chain { base, roles })
+}
+
+fn role_hop(name: &str, arn: &str, profile: &Properties) -> RoleHop {
+    RoleHop {
+        profile: name.to_string(),
+        role_arn: arn.to_string(),
+        external_id: get(profile, "external_id").map(str::to_string),
+        session_name: get(profile, "role_session_name").map(str::to_string),
+    }
+}
+
+/// Where a role profile's source credentials come from: `Some(source_profile)`, or `None`
+/// for a `credential_source`; exactly one of the two must be set.
+fn role_source<'a>(name: &str, profile: &'a Properties) -> Result<Option<&'a str>, ChainError> {
+    match (
+        get(profile, "source_profile"),
+        get(profile, "credential_source"),
+    ) {
+        (Some(_), Some(_)) => Err(err(
+            ChainErrorKind::InvalidConfig,
+            name,
+            Some("credential_source"),
+            "profile contained both source_profile and credential_source. Only one or the other can be defined",
+        )),
+        (None, None) => Err(err(
+            ChainErrorKind::InvalidConfig,
+            name,
+            Some("role_arn"),
+            "profile must contain `source_profile` or `credential_source` but neither were defined",
+        )),
+        (src, None) => Ok(src),
+        (None, Some(_)) => Ok(None),
+    }
 }
 
 fn base_provider(profiles: &Profiles, name: &str, p: &Properties) -> Result<Base, ChainError> {

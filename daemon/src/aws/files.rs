@@ -181,49 +181,9 @@ fn read(world: &World, kind: FileKind) -> LoadedFile {
         scan: Scan::default(),
     };
     let path: PathBuf = file.located.path.clone();
-    match std::fs::metadata(&path) {
-        Ok(meta) => {
-            use std::os::unix::fs::PermissionsExt;
-            file.exists = true;
-            file.mode = Some(meta.permissions().mode());
-            if meta.is_dir() {
-                file.faults.push(FileFault::Unreadable {
-                    reason: "is a directory, not a file".into(),
-                });
-                return file;
-            }
-            if meta.len() > MAX_FILE_BYTES {
-                file.faults.push(FileFault::Unreadable {
-                    reason: format!(
-                        "is {} MiB; credguard reads at most {} MiB",
-                        meta.len() >> 20,
-                        MAX_FILE_BYTES >> 20
-                    ),
-                });
-                return file;
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // dangling symlink?
-            if std::fs::symlink_metadata(&path).is_ok() {
-                file.exists = true;
-                file.faults.push(FileFault::Unreadable {
-                    reason: "is a symbolic link to nothing".into(),
-                });
-            } else if file.located.overridden {
-                file.faults.push(FileFault::Unreadable {
-                    reason: format!("does not exist, but {} points to it", kind.env_var()),
-                });
-            }
-            return file;
-        }
-        Err(e) => {
-            file.exists = true;
-            file.faults.push(FileFault::Unreadable {
-                reason: describe_io(&e),
-            });
-            return file;
-        }
+    if let Err(fault) = stat(&mut file, kind) {
+        file.faults.extend(fault);
+        return file;
     }
     let bytes = match crate::aws::fsread::read_limited(&path, MAX_FILE_BYTES) {
         Ok(b) => b,
@@ -252,6 +212,56 @@ fn read(world: &World, kind: FileKind) -> LoadedFile {
         }
     }
     file
+}
+
+/// What the file's metadata says: its mode and existence recorded in `file`; `Err` when it
+/// cannot be read as a file (with the fault to report, if any: a missing file that no
+/// variable names is no fault).
+fn stat(file: &mut LoadedFile, kind: FileKind) -> Result<(), Option<FileFault>> {
+    let path = &file.located.path;
+    match std::fs::metadata(path) {
+        Ok(meta) => {
+            use std::os::unix::fs::PermissionsExt;
+            file.exists = true;
+            file.mode = Some(meta.permissions().mode());
+            if meta.is_dir() {
+                return Err(Some(FileFault::Unreadable {
+                    reason: "is a directory, not a file".into(),
+                }));
+            }
+            if meta.len() > MAX_FILE_BYTES {
+                return Err(Some(FileFault::Unreadable {
+                    reason: format!(
+                        "is {} MiB; credguard reads at most {} MiB",
+                        meta.len() >> 20,
+                        MAX_FILE_BYTES >> 20
+                    ),
+                }));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // dangling symlink?
+            if std::fs::symlink_metadata(path).is_ok() {
+                file.exists = true;
+                return Err(Some(FileFault::Unreadable {
+                    reason: "is a symbolic link to nothing".into(),
+                }));
+            }
+            if file.located.overridden {
+                return Err(Some(FileFault::Unreadable {
+                    reason: format!("does not exist, but {} points to it", kind.env_var()),
+                }));
+            }
+            Err(None)
+        }
+        Err(e) => {
+            file.exists = true;
+            Err(Some(FileFault::Unreadable {
+                reason: describe_io(&e),
+            }))
+        }
+    }
 }
 
 fn describe_io(e: &std::io::Error) -> String {
