@@ -4,10 +4,12 @@
 //! * [`paths`]: where the daemon's socket lives;
 //! * [`client`]: one deadline-bounded request/response exchange;
 //! * [`badge`]: the prompt badge's format;
+//! * [`badgefile`]: where the daemon keeps each profile's badge for the hooks to read;
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
 pub mod badge;
+pub mod badgefile;
 pub mod client;
 pub mod envcreds;
 pub mod paths;

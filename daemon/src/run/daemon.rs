@@ -5,14 +5,15 @@
 
 use crate::config::Config;
 use crate::paths;
+use crate::run::badges::BadgeFiles;
 use crate::run::desktop::Desktop;
 use crate::run::engine::{Command, Engine, Shared};
 use crate::run::sdnotify::Notifier;
 use crate::run::server::{self, BindError, Ctx};
 use crate::validate::cache::Cache;
 use crate::world::{Clock, World};
-use credguard_client::paths::{process_env, resolve_socket};
-use std::path::PathBuf;
+use credguard_client::paths::{SocketOrigin, process_env, resolve_socket};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use tokio::net::UnixListener;
@@ -39,6 +40,8 @@ pub struct Setup {
     pub cache: Cache,
     /// Where desktop notifications go (none: not sent).
     pub desktop: Option<Desktop>,
+    /// Where the badge files go (none: not kept; the hooks ask the client).
+    pub badges: Option<BadgeFiles>,
     pub notifier: Notifier,
 }
 
@@ -60,6 +63,7 @@ impl Setup {
             config,
             cache,
             desktop: None,
+            badges: None,
             notifier: Notifier::none(),
         }
     }
@@ -83,6 +87,9 @@ pub async fn serve(
     );
     if let Some(desktop) = setup.desktop {
         engine = engine.with_desktop(desktop);
+    }
+    if let Some(badges) = setup.badges {
+        engine = engine.with_badges(badges);
     }
     engine.start();
     tracing::info!(watching = ?engine.watched(), "credguardd {} ready", env!("CARGO_PKG_VERSION"));
@@ -171,11 +178,31 @@ pub fn run() -> i32 {
         tracing::info!(socket = %bound.path.display(), "listening");
         let mut setup = Setup::new(world, clock());
         setup.desktop = Some(Desktop::start());
+        setup.badges = badge_files(&bound.path, &socket, origin);
         setup.notifier = Notifier::from_env();
         serve(setup, listener, signals).await
     });
     bound.remove();
     code
+}
+
+/// Badge files beside the socket when it is in its default place in `$XDG_RUNTIME_DIR`
+/// (`credguard_client::badgefile::dir_for`), where the hooks look for them.
+fn badge_files(bound: &Path, default: &Path, origin: SocketOrigin) -> Option<BadgeFiles> {
+    if bound != default {
+        return None;
+    }
+    let dir = credguard_client::badgefile::dir_for(default, origin)?;
+    match BadgeFiles::open(dir) {
+        Ok(b) => {
+            tracing::info!(dir = %b.dir().display(), "badge files for the prompt hooks");
+            Some(b)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no badge files; prompts ask the daemon instead");
+            None
+        }
+    }
 }
 
 /// SIGHUP as [`Signal::Reload`], SIGTERM and SIGINT as [`Signal::Shutdown`].

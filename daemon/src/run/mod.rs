@@ -1,8 +1,9 @@
 //! Running the pipeline: once ([`check`]), or as the daemon ([`daemon`]): the engine actor
-//! ([`engine`]), file watching ([`watch`]), desktop notifications ([`desktop`], held in
+//! ([`engine`]), the badge files it keeps for the prompt hooks ([`badges`]), file watching ([`watch`]), desktop notifications ([`desktop`], held in
 //! [`quiet`] hours), the socket ([`server`]) and systemd's readiness protocol
 //! ([`sdnotify`]).
 
+pub mod badges;
 pub mod check;
 pub mod daemon;
 pub mod desktop;

@@ -19,6 +19,7 @@ pub use snapshot::{EnvView, Shared, Snapshot};
 use crate::aws::files::Loaded;
 use crate::aws::locate::{self, FileKind};
 use crate::config::Config;
+use crate::run::badges::BadgeFiles;
 use crate::run::check;
 use crate::run::desktop::{Desktop, Hush, Policy};
 use crate::run::watch::{Wake, Watch};
@@ -91,6 +92,9 @@ pub struct Engine {
     generation: u64,
     desktop: Option<Desktop>,
     policy: Policy,
+    badges: Option<BadgeFiles>,
+    /// A badge file shows a countdown: rewrite the badges each minute.
+    countdown: bool,
 }
 
 impl Engine {
@@ -120,7 +124,15 @@ impl Engine {
             generation: 0,
             desktop: None,
             policy: Policy::default(),
+            badges: None,
+            countdown: false,
         }
+    }
+
+    /// Keep the badge files for the prompt hooks in `badges`.
+    pub fn with_badges(mut self, badges: BadgeFiles) -> Engine {
+        self.badges = Some(badges);
+        self
     }
 
     /// Deliver desktop notifications through `desktop`.
@@ -188,7 +200,7 @@ impl Engine {
                 cmd = commands.recv() => match cmd {
                     None => break,
                     Some(Command::Shutdown { reply }) => {
-                        self.save_cache();
+                        self.stop();
                         let _ = reply.send(());
                         return;
                     }
@@ -200,7 +212,14 @@ impl Engine {
                 }
             }
         }
+        self.stop();
+    }
+
+    fn stop(&mut self) {
         self.save_cache();
+        if let Some(b) = &mut self.badges {
+            b.remove();
+        }
     }
 
     /// Wait until no event came for [`SETTLE`] (at most [`MAX_SETTLE`]).
@@ -346,13 +365,17 @@ impl Engine {
         self.generation += 1;
         let report = check::report(&world, diags, skew);
         self.notify(&report, &world);
-        self.shared.publish(Snapshot {
+        let snapshot = Snapshot {
             report,
             checking,
             env,
             ignored: self.settings.config.ignore_profiles.clone(),
             generation: self.generation,
-        });
+        };
+        if let Some(b) = &mut self.badges {
+            self.countdown = b.update(&snapshot, world.now());
+        }
+        self.shared.publish(snapshot);
     }
 
     /// A first verdict for `fp` is being fetched.

@@ -27,6 +27,9 @@ impl Engine {
         for t in self.expiry_thresholds() {
             consider(t);
         }
+        if self.countdown {
+            consider(self.next_countdown_minute(now_unix));
+        }
         if self.policy.holding()
             && let Some(end) = self
                 .settings
@@ -51,6 +54,22 @@ impl Engine {
             .filter_map(|fp| self.cache.entries.get(fp))
             .map(|e| e.fresh_until.max(now_unix + 1))
             .collect()
+    }
+
+    /// The next moment a countdown in a badge file changes: a whole number of minutes before
+    /// the soonest expiry still ahead (at most a minute from now).
+    fn next_countdown_minute(&self, now_unix: i64) -> i64 {
+        let soonest = self
+            .judged
+            .iter()
+            .filter_map(|j| j.diag.verdict.expires_at.as_deref().and_then(expiry::parse))
+            .map(|t| t.unix_timestamp())
+            .filter(|&t| t > now_unix)
+            .min();
+        match soonest {
+            Some(t) => now_unix + ((t - now_unix) % 60).max(1),
+            None => now_unix + 60,
+        }
     }
 
     /// Every expiry, and every notification threshold before it.

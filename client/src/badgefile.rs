@@ -1,0 +1,142 @@
+//! Badge files: the daemon keeps the prompt text of every profile in a file of its own, so
+//! that a prompt hook reads it with a shell builtin, with no process and no round trip.
+//!
+//! Layout (beside the default socket, in the daemon's private runtime directory):
+//!
+//! ```text
+//! $XDG_RUNTIME_DIR/credguard/badge/.pid        the daemon's pid (liveness: /proc/<pid>)
+//! $XDG_RUNTIME_DIR/credguard/badge/<name>      the badge text for profile <name>
+//! $XDG_RUNTIME_DIR/credguard/badge/.none       the badge of a shell that names no profile
+//! $XDG_RUNTIME_DIR/credguard/badge/.ascii/…    the same in plain ASCII
+//! ```
+//!
+//! A file holds the exact text `credguard prompt` would print (empty when all is well), with
+//! no newline. A profile without a file (one that does not exist, say) is asked of the
+//! daemon as before. Names are encoded so that no profile name can leave the directory:
+//! a name of `[A-Za-z0-9_][A-Za-z0-9._-]*` is its own file name (what the shell hooks test
+//! with a pattern before reading), any other is `~` and the hex of its UTF-8 bytes (a
+//! hook never reads those; `credguard prompt` does).
+
+use std::path::{Path, PathBuf};
+
+/// The liveness record's file name.
+pub const PID_FILE: &str = ".pid";
+/// The file of a shell that names no profile.
+pub const NO_PROFILE_FILE: &str = ".none";
+/// The subdirectory of the plain-ASCII badges.
+pub const ASCII_DIR: &str = ".ascii";
+
+/// Whether `name` is its own file name (the shell hooks' pattern).
+pub fn is_plain(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    first_ok && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The file name of profile `name`'s badge: never empty, never `.`/`..`, never a `/`.
+pub fn file_name(name: &str) -> String {
+    if is_plain(name) {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(1 + 2 * name.len());
+    out.push('~');
+    for b in name.bytes() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// The badge directory beside a socket in its default place (`$XDG_RUNTIME_DIR`), else
+/// `None`: an overridden socket may sit in a directory credguard does not own.
+pub fn dir_for(socket: &Path, origin: crate::paths::SocketOrigin) -> Option<PathBuf> {
+    (origin == crate::paths::SocketOrigin::RuntimeDir)
+        .then(|| socket.parent().map(|d| d.join("badge")))?
+}
+
+/// The file for `profile` (`None`: the shell names none) in `dir`.
+pub fn path(dir: &Path, profile: Option<&str>, ascii: bool) -> PathBuf {
+    let dir = if ascii {
+        dir.join(ASCII_DIR)
+    } else {
+        dir.to_path_buf()
+    };
+    match profile {
+        Some(p) => dir.join(file_name(p)),
+        None => dir.join(NO_PROFILE_FILE),
+    }
+}
+
+/// Whether the pid in `dir`'s liveness record is a live `credguardd` (Linux: `/proc`).
+pub fn daemon_alive(dir: &Path) -> bool {
+    let Ok(pid) = std::fs::read_to_string(dir.join(PID_FILE)) else {
+        return false;
+    };
+    let Ok(pid) = pid.trim().parse::<u32>() else {
+        return false;
+    };
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim_end() == "credguardd")
+}
+
+/// The badge text for `profile`, if the daemon is alive and keeps a file for it.
+pub fn read(dir: &Path, profile: Option<&str>, ascii: bool) -> Option<String> {
+    if !daemon_alive(dir) {
+        return None;
+    }
+    std::fs::read_to_string(path(dir, profile, ascii)).ok()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_name_leaves_the_directory() {
+        for name in [
+            "../../x",
+            "..",
+            ".",
+            "",
+            "a/b",
+            "x\ny",
+            "/etc/passwd",
+            ".pid",
+            ".none",
+            "ascii/..",
+            "-x",
+            "~7e",
+        ] {
+            let f = file_name(name);
+            assert!(
+                !f.is_empty() && !f.contains('/') && f != "." && f != "..",
+                "{name:?} → {f:?}"
+            );
+            assert!(
+                !f.starts_with('.'),
+                "{name:?} → {f:?} could clash with the liveness record"
+            );
+        }
+        assert_eq!(file_name("../../x"), "~2e2e2f2e2e2f78");
+        assert_eq!(file_name("x\ny"), "~780a79");
+    }
+
+    #[test]
+    fn plain_names_are_themselves_and_encodings_never_collide_with_them() {
+        for name in ["default", "prod-eu.1", "_x", "A9"] {
+            assert!(is_plain(name));
+            assert_eq!(file_name(name), name);
+        }
+        for name in ["-x", ".x", "my profile", "é", "a~b"] {
+            assert!(!is_plain(name));
+            assert!(file_name(name).starts_with('~'));
+        }
+        // '~' is never plain, so an encoded name is never some plain profile's name
+        assert!(!is_plain("~41"));
+        // and no plain name is one of the directory's own entries
+        for own in [PID_FILE, NO_PROFILE_FILE, ASCII_DIR] {
+            assert!(!is_plain(own), "{own}");
+        }
+    }
+}
