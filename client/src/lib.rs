@@ -4,6 +4,8 @@
 //! * [`paths`]: where the daemon's socket lives;
 //! * [`client`]: one deadline-bounded request/response exchange;
 //! * [`badge`]: the prompt badge's format;
+//! * [`rules`]: the credential rules both sides apply (hidden characters, key shapes,
+//!   expiry variables, durations);
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
@@ -12,6 +14,7 @@ pub mod client;
 pub mod envcreds;
 pub mod paths;
 pub mod proto;
+pub mod rules;
 pub mod service;
 #[cfg(target_os = "linux")]
 mod sys;

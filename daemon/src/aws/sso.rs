@@ -4,6 +4,7 @@ use crate::aws::expiry;
 use crate::aws::locate;
 use crate::verdict::{Code, Problem, ProfileVerdict, Severity};
 use crate::world::World;
+use credguard_client::rules::short_duration;
 use sha1::{Digest, Sha1};
 use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
@@ -149,7 +150,7 @@ pub fn problems(
                     location: Some(shown(path)),
                     message: format!(
                         "the SSO session expires in {} (at {})",
-                        expiry::human(*left),
+                        short_duration(left.whole_seconds()),
                         expiry::format(*expires)
                     ),
                     fix: login.to_string(),

@@ -15,10 +15,11 @@ use crate::verdict::{
     Code, Problem, ProfileVerdict, Severity, SourceKind, State, mask_key_id, offline_state,
 };
 use crate::world::World;
+use credguard_client::rules::{self, KeyKind};
 use std::collections::BTreeSet;
 use std::fmt;
 use time::OffsetDateTime;
-use values::{Field, KeyKind};
+use values::{Field, format_issue};
 
 /// The name under which the environment's credentials are reported: parentheses cannot
 /// appear in a profile name, so it never collides with one.
@@ -457,7 +458,7 @@ impl Ctx<'_> {
                 token,
                 ..
             } => {
-                v.key_id = Some(mask_key_id(&values::without_hidden(key_id)));
+                v.key_id = Some(mask_key_id(&rules::without_hidden(key_id)));
                 let start = problems.len();
                 self.check_value(profile, "aws_access_key_id", Field::KeyId, key_id, problems);
                 self.check_value(
@@ -761,7 +762,7 @@ impl Ctx<'_> {
                 .map(|p| format!("{}:{}:{}", self.display(p.file), p.line, p.col + idx))
         };
         let line = place.as_ref().map(|p| p.line);
-        if let Some(h) = values::find_hidden(value) {
+        if let Some(h) = rules::find_hidden(value) {
             let more = if h.count > 1 {
                 format!(" ({} such characters in all)", h.count)
             } else {
@@ -811,7 +812,7 @@ impl Ctx<'_> {
         token: Option<&str>,
         problems: &mut Vec<Problem>,
     ) {
-        match (values::key_kind(&values::without_hidden(key_id)), token) {
+        match (rules::key_kind(&rules::without_hidden(key_id)), token) {
             (KeyKind::Temporary, None) => problems.push(Problem {
                 code: Code::MissingSessionToken,
                 severity: Severity::Error,
@@ -941,7 +942,7 @@ impl Ctx<'_> {
                 message: format!(
                     "credentials expired at {} ({} ago)",
                     expiry::format(at),
-                    expiry::human(-left)
+                    rules::short_duration((-left).whole_seconds())
                 ),
                 fix: fix.to_string(),
             });
@@ -952,7 +953,7 @@ impl Ctx<'_> {
                 location,
                 message: format!(
                     "credentials expire in {} (at {})",
-                    expiry::human(left),
+                    rules::short_duration(left.whole_seconds()),
                     expiry::format(at)
                 ),
                 fix: fix.to_string(),
@@ -969,7 +970,7 @@ impl Ctx<'_> {
             key_id: env
                 .key_id
                 .as_deref()
-                .map(|k| mask_key_id(&values::without_hidden(k))),
+                .map(|k| mask_key_id(&rules::without_hidden(k))),
             identity: None,
             expires_at: None,
             problems: Vec::new(),
@@ -1001,7 +1002,7 @@ impl Ctx<'_> {
             (env.token_var, Field::Token, env.token.as_deref()),
         ] {
             let Some(value) = value else { continue };
-            if let Some(h) = values::find_hidden(value) {
+            if let Some(h) = rules::find_hidden(value) {
                 problems.push(Problem {
                     code: Code::HiddenCharacter,
                     severity: Severity::Error,
@@ -1021,7 +1022,7 @@ impl Ctx<'_> {
             }
         }
         if let Some(k) = &env.key_id {
-            match (values::key_kind(&values::without_hidden(k)), &env.token) {
+            match (rules::key_kind(&rules::without_hidden(k)), &env.token) {
                 (KeyKind::Temporary, None) => problems.push(Problem {
                     code: Code::MissingSessionToken,
                     severity: Severity::Error,
@@ -1039,7 +1040,7 @@ impl Ctx<'_> {
                 _ => {}
             }
         }
-        for var in expiry::ENV_VARS {
+        for var in rules::EXPIRATION_VARS {
             if let Some(raw) = self.world.var(var) {
                 self.expiry_problem(
                     var,
@@ -1069,17 +1070,6 @@ impl Ctx<'_> {
             verdict: v,
             material,
         }
-    }
-}
-
-/// A key id or secret that is not one (judged without its hidden characters, which are
-/// reported on their own).
-fn format_issue(field: Field, value: &str) -> Option<(Code, String)> {
-    let clean = values::without_hidden(value);
-    match field {
-        Field::KeyId => values::key_id_problem(&clean).map(|m| (Code::MalformedKeyId, m)),
-        Field::Secret => values::secret_problem(&clean).map(|m| (Code::MalformedSecret, m)),
-        Field::Token => None,
     }
 }
 

@@ -477,7 +477,7 @@ impl Engine {
             "AWS_SECURITY_TOKEN",
         ]
         .into_iter()
-        .chain(envcreds::EXPIRATION_VARS)
+        .chain(credguard_client::rules::EXPIRATION_VARS)
         {
             world.remove_var(v);
         }
