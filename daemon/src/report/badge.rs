@@ -111,13 +111,7 @@ mod tests {
     }
 
     fn problem(code: Code, severity: Severity) -> Problem {
-        Problem {
-            code,
-            severity,
-            location: None,
-            message: String::new(),
-            fix: String::new(),
-        }
+        Problem::new(code, severity, None, "", "")
     }
 
     #[test]

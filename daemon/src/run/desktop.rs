@@ -283,17 +283,16 @@ mod tests {
             key_id: None,
             identity: None,
             expires_at: expires_at.map(str::to_string),
-            problems: vec![Problem {
-                code: if state == State::Expiring {
+            problems: vec![Problem::error(
+                if state == State::Expiring {
                     Code::Expiring
                 } else {
                     Code::UnknownKey
                 },
-                severity: Severity::Error,
-                location: None,
-                message: "m".into(),
-                fix: "aws configure".into(),
-            }],
+                None,
+                "m",
+                "aws configure",
+            )],
         }
     }
 
