@@ -63,17 +63,6 @@ pub fn format(label: &str, mark: Mark, detail: &str, ascii: bool) -> String {
     out
 }
 
-/// Time left, short: `45s`, `12m`, `3h05m`, `2d`.
-pub fn short_duration(seconds: i64) -> String {
-    let s = seconds.max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-        _ => format!("{}d", s / 86_400),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,10 +79,5 @@ mod tests {
             "aws:a[31mb …"
         );
         assert_eq!(format("é", Mark::Invalid, "x", true), "aws: ! x");
-        assert_eq!(short_duration(-5), "0s");
-        assert_eq!(short_duration(59), "59s");
-        assert_eq!(short_duration(12 * 60 + 59), "12m");
-        assert_eq!(short_duration(3 * 3600 + 5 * 60), "3h05m");
-        assert_eq!(short_duration(2 * 86_400 + 1), "2d");
     }
 }

@@ -5,15 +5,8 @@
 //! the secret crosses the socket at most once per credential set.
 
 use crate::proto::EnvCredentials;
+use crate::rules::{self, EXPIRATION_VARS, KeyKind};
 use std::hash::Hasher;
-
-/// Variables that carry an expiry time, in the order the engine reads them.
-pub const EXPIRATION_VARS: [&str; 4] = [
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_SESSION_EXPIRATION",
-    "AWSUME_EXPIRATION",
-    "AWS_SSO_SESSION_EXPIRATION",
-];
 
 /// What the environment holds, read through `env` (unset and empty are the same, as for
 /// the SDK). `None` when neither half of a key pair is set.
@@ -33,49 +26,36 @@ pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<EnvCredentials> 
     })
 }
 
+/// A value's shape check, and the badge reason when it fails.
+type Shape = (fn(&str) -> Option<String>, &'static str);
+
 /// The badge reason for a problem visible without the daemon, if any: these are errors
-/// whatever STS would say, so the prompt need not ask.
+/// whatever STS would say, so the prompt need not ask. The rules are the daemon's
+/// ([`crate::rules`]), checked in the order the daemon reports them, so the reason is the
+/// one the daemon's badge would show.
 pub fn offline_problem(c: &EnvCredentials) -> Option<&'static str> {
     if c.access_key_id.is_empty() || c.secret_access_key.is_empty() {
         return Some("partial env");
     }
     let token = c.session_token.as_deref().unwrap_or("");
-    if [
-        c.access_key_id.as_str(),
-        c.secret_access_key.as_str(),
-        token,
-    ]
-    .iter()
-    .any(|v| v.chars().any(is_hidden))
-    {
-        return Some("hidden char");
+    let shapes: [(&str, Shape); 3] = [
+        (&c.access_key_id, (rules::key_id_problem, "bad key id")),
+        (&c.secret_access_key, (rules::secret_problem, "bad secret")),
+        (token, (|_| None, "")),
+    ];
+    for (value, (shape, reason)) in shapes {
+        if rules::find_hidden(value).is_some() {
+            return Some("hidden char");
+        }
+        if shape(&rules::without_hidden(value)).is_some() {
+            return Some(reason);
+        }
     }
-    let id = c.access_key_id.as_str();
-    if !(16..=128).contains(&id.len())
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-    {
-        return Some("bad key id");
+    match (rules::key_kind(&c.access_key_id), &c.session_token) {
+        (KeyKind::Temporary, None) => Some("no session token"),
+        (KeyKind::LongTerm, Some(_)) => Some("stray token"),
+        _ => None,
     }
-    if id.starts_with("ASIA") && c.session_token.is_none() {
-        return Some("no session token");
-    }
-    if id.starts_with("AKIA") && c.session_token.is_some() {
-        return Some("stray token");
-    }
-    None
-}
-
-/// In an environment variable nothing is trimmed: any whitespace, control, format
-/// (zero-width, BOM) or quote character is sent as is and breaks the signature.
-fn is_hidden(c: char) -> bool {
-    c.is_whitespace()
-        || c.is_control()
-        || matches!(
-            c,
-            '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '"' | '\''
-        )
 }
 
 /// A 128-bit fingerprint of everything that decides STS's answer, as 32 hex digits.
@@ -166,6 +146,23 @@ mod tests {
             with(&|c| c.access_key_id = "akiaiosfodnn7example".into()),
             Some("bad key id")
         );
+        // the daemon's rules, not a looser copy: prefixes, secret shapes, every hidden char
+        assert_eq!(
+            with(&|c| c.access_key_id = "AIDAIOSFODNN7EXAMPLE".into()),
+            Some("bad key id")
+        );
+        assert_eq!(
+            with(&|c| {
+                c.secret_access_key.pop();
+            }),
+            Some("bad secret")
+        );
+        for hidden in ['\u{ad}', '\u{2062}', '`', '\u{201c}', '\u{2019}'] {
+            assert_eq!(
+                with(&|c| c.secret_access_key.insert(5, hidden)),
+                Some("hidden char")
+            );
+        }
         assert_eq!(
             with(&|c| c.access_key_id = "ASIAIOSFODNN7EXAMPLE".into()),
             Some("no session token")

@@ -5,6 +5,8 @@
 //! * [`client`]: one deadline-bounded request/response exchange;
 //! * [`badge`]: the prompt badge's format;
 //! * [`badgefile`]: where the daemon keeps each profile's badge for the hooks to read;
+//! * [`rules`]: the credential rules both sides apply (hidden characters, key shapes,
+//!   expiry variables, durations);
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
@@ -14,6 +16,7 @@ pub mod client;
 pub mod envcreds;
 pub mod paths;
 pub mod proto;
+pub mod rules;
 pub mod service;
 #[cfg(target_os = "linux")]
 mod sys;

@@ -163,6 +163,54 @@ pub struct Problem {
     pub fix: String,
 }
 
+impl Problem {
+    /// The one way to build a problem; [`Problem::error`], [`Problem::warning`] and
+    /// [`Problem::info`] name the severity when it is fixed.
+    pub fn new(
+        code: Code,
+        severity: Severity,
+        location: Option<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            code,
+            severity,
+            location,
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+
+    pub fn error(
+        code: Code,
+        location: Option<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Problem {
+        Problem::new(code, Severity::Error, location, message, fix)
+    }
+
+    pub fn warning(
+        code: Code,
+        location: Option<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Problem {
+        Problem::new(code, Severity::Warning, location, message, fix)
+    }
+
+    /// Info problems say what was not done and why; most need no fix (`""`).
+    pub fn info(
+        code: Code,
+        location: Option<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Problem {
+        Problem::new(code, Severity::Info, location, message, fix)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     pub account: String,

@@ -198,10 +198,11 @@ fn expiring_in_16_minutes() -> Option<(User, Desktop, PathBuf, time::OffsetDateT
 /// The daemon on the FAKE clock and the private bus, in UTC (quiet hours are local time),
 /// once it has judged `temp`.
 fn start(user: &User, desktop: &Desktop, clock: &Path) -> Daemon {
-    #[cfg(not(feature = "fake-clock"))]
-    panic!(
-        "these tests move the daemon's FAKE clock: run them with `--features credguard-daemon/fake-clock` (scripts/test.sh does)"
-    );
+    if !cfg!(feature = "fake-clock") {
+        panic!(
+            "these tests move the daemon's FAKE clock: run them with `--features credguard-daemon/fake-clock` (scripts/test.sh does)"
+        );
+    }
     let d = user.start_with(&[
         ("CREDGUARD_FAKE_CLOCK_FILE", clock.to_str().unwrap()),
         ("DBUS_SESSION_BUS_ADDRESS", &desktop.bus()),

@@ -12,14 +12,6 @@ pub const PROFILE_FIELDS: [&str; 4] = [
     "aws_credential_expiration",
 ];
 
-/// The environment variables that carry an expiry.
-pub const ENV_VARS: [&str; 4] = [
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_SESSION_EXPIRATION",
-    "AWSUME_EXPIRATION",
-    "AWS_SSO_SESSION_EXPIRATION",
-];
-
 pub fn parse(raw: &str) -> Option<OffsetDateTime> {
     let s = raw.trim().trim_matches('"');
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
@@ -51,20 +43,6 @@ pub fn format(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
-/// `12m`, `3h05m`, `2d`: for badges and messages.
-pub fn human(d: time::Duration) -> String {
-    let secs = d.whole_seconds().max(0);
-    if secs < 60 {
-        format!("{secs}s")
-    } else if secs < 3600 {
-        format!("{}m", secs / 60)
-    } else if secs < 86400 {
-        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
-    } else {
-        format!("{}d", secs / 86400)
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -87,11 +65,5 @@ mod tests {
         }
         assert_eq!(parse("tomorrow"), None);
         assert_eq!(parse(""), None);
-    }
-
-    #[test]
-    fn human_durations() {
-        assert_eq!(human(time::Duration::minutes(12)), "12m");
-        assert_eq!(human(time::Duration::minutes(125)), "2h05m");
     }
 }

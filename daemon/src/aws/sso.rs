@@ -1,8 +1,8 @@
 //! The SSO token cache (`~/.aws/sso/cache/<sha1>.json`), read as the SDK and CLI do.
+//! What a token's state means for a profile is judged in `diagnose/sso.rs`.
 
 use crate::aws::expiry;
 use crate::aws::locate;
-use crate::verdict::{Code, Problem, ProfileVerdict, Severity};
 use crate::world::World;
 use sha1::{Digest, Sha1};
 use std::path::PathBuf;
@@ -105,79 +105,5 @@ pub fn token_state(
         TokenState::Refreshable { path, expires }
     } else {
         TokenState::Expired { path, expires }
-    }
-}
-
-pub fn problems(
-    world: &World,
-    state: &TokenState,
-    place: Option<String>,
-    login: &str,
-    v: &mut ProfileVerdict,
-    out: &mut Vec<Problem>,
-) {
-    let shown = |p: &PathBuf| locate::display_path(world, p);
-    match state {
-        TokenState::Missing { path } => out.push(Problem {
-            code: Code::SsoLoginRequired,
-            severity: Severity::Error,
-            location: place,
-            message: format!(
-                "no SSO token is cached ({} does not exist): not logged in",
-                shown(path)
-            ),
-            fix: login.to_string(),
-        }),
-        TokenState::Unreadable { path, reason } => out.push(Problem {
-            code: Code::SsoLoginRequired,
-            severity: Severity::Error,
-            location: Some(shown(path)),
-            message: format!("the SSO token cache cannot be read: {reason}"),
-            fix: login.to_string(),
-        }),
-        TokenState::Valid {
-            expires,
-            left,
-            expiring,
-            path,
-        } => {
-            v.expires_at = Some(expiry::format(*expires));
-            if *expiring {
-                out.push(Problem {
-                    code: Code::Expiring,
-                    severity: Severity::Warning,
-                    location: Some(shown(path)),
-                    message: format!(
-                        "the SSO session expires in {} (at {})",
-                        expiry::human(*left),
-                        expiry::format(*expires)
-                    ),
-                    fix: login.to_string(),
-                });
-            }
-        }
-        TokenState::Refreshable { expires, path } => {
-            v.expires_at = Some(expiry::format(*expires));
-            out.push(Problem {
-                code: Code::NotValidated,
-                severity: Severity::Info,
-                location: Some(shown(path)),
-                message: format!("the SSO access token expired at {}, but it is refreshable: the SDK renews it without a browser", expiry::format(*expires)),
-                fix: String::new(),
-            });
-        }
-        TokenState::Expired { expires, path } => {
-            v.expires_at = Some(expiry::format(*expires));
-            out.push(Problem {
-                code: Code::SsoLoginRequired,
-                severity: Severity::Error,
-                location: Some(shown(path)),
-                message: format!(
-                    "the SSO session expired at {} and cannot be refreshed",
-                    expiry::format(*expires)
-                ),
-                fix: login.to_string(),
-            });
-        }
     }
 }

@@ -1,4 +1,12 @@
-//! Checks on one credential value, independent of where it came from.
+//! Checks on the credential values themselves (hidden characters, key id and secret
+//! shapes, a session token that is missing or left over), the same for values from the
+//! files and from the environment: only the locations and the fixes differ, and they sit
+//! side by side here. The rules are the client library's [`credguard_client::rules`],
+//! which the prompt applies too.
+
+use super::context::Ctx;
+use crate::verdict::{Code, Problem};
+use credguard_client::rules::{self, Hidden, KeyKind};
 
 /// Which credential field a value is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -8,229 +16,295 @@ pub enum Field {
     Token,
 }
 
-/// A character that the SDK keeps and AWS rejects.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Hidden {
-    /// 0-based index in characters
-    pub index: usize,
-    pub ch: char,
-    /// how many such characters the value holds
-    pub count: usize,
-    pub len: usize,
+/// Where the values come from.
+pub enum Origin<'a> {
+    /// Properties of `profile` in the AWS files.
+    File { ctx: &'a Ctx<'a>, profile: &'a str },
+    /// Environment variables; `token_var` is the one that holds (or would hold) the token.
+    Env { token_var: &'static str },
 }
 
-impl Hidden {
-    pub fn name(&self) -> String {
-        format!("U+{:04X} {}", self.ch as u32, char_name(self.ch))
+/// The three parts of a credential set, as set (unset parts are None).
+pub struct Values<'v> {
+    pub key_id: Option<&'v str>,
+    pub secret: Option<&'v str>,
+    pub token: Option<&'v str>,
+}
+
+impl Origin<'_> {
+    /// The property or variable that holds `field`.
+    fn name(&self, field: Field) -> &'static str {
+        match (self, field) {
+            (Origin::File { .. }, Field::KeyId) => "aws_access_key_id",
+            (Origin::File { .. }, Field::Secret) => "aws_secret_access_key",
+            (Origin::File { .. }, Field::Token) => "aws_session_token",
+            (Origin::Env { .. }, Field::KeyId) => "AWS_ACCESS_KEY_ID",
+            (Origin::Env { .. }, Field::Secret) => "AWS_SECRET_ACCESS_KEY",
+            (Origin::Env { token_var }, Field::Token) => token_var,
+        }
     }
 
-    pub fn place(&self) -> &'static str {
-        if self.index == 0 {
-            "starts with"
-        } else if self.index + 1 == self.len {
-            "ends with"
-        } else {
-            "contains"
+    /// Where character `index` of `field`'s value is (a file's line and column, or the
+    /// variable).
+    fn at(&self, field: Field, index: usize) -> Option<String> {
+        match self {
+            Origin::File { ctx, profile } => ctx
+                .place(profile, self.name(field))
+                .map(|p| format!("{}:{}:{}", ctx.display(p.file), p.line, p.col + index)),
+            Origin::Env { .. } => Some(format!("env {}", self.name(field))),
+        }
+    }
+
+    /// Where `field` is set, or for a file, the profile's header when it is not.
+    fn loc(&self, field: Field) -> Option<String> {
+        match self {
+            Origin::File { ctx, profile } => ctx.loc(profile, self.name(field)),
+            Origin::Env { .. } => Some(format!("env {}", self.name(field))),
         }
     }
 }
 
-pub fn char_name(c: char) -> &'static str {
-    match c {
-        ' ' => "SPACE",
-        '\t' => "CHARACTER TABULATION",
-        '\r' => "CARRIAGE RETURN",
-        '\n' => "LINE FEED",
-        '\u{a0}' => "NO-BREAK SPACE",
-        '\u{ad}' => "SOFT HYPHEN",
-        '\u{200b}' => "ZERO WIDTH SPACE",
-        '\u{200c}' => "ZERO WIDTH NON-JOINER",
-        '\u{200d}' => "ZERO WIDTH JOINER",
-        '\u{200e}' => "LEFT-TO-RIGHT MARK",
-        '\u{200f}' => "RIGHT-TO-LEFT MARK",
-        '\u{2060}' => "WORD JOINER",
-        '\u{2007}' => "FIGURE SPACE",
-        '\u{202f}' => "NARROW NO-BREAK SPACE",
-        '\u{feff}' => "ZERO WIDTH NO-BREAK SPACE (BOM)",
-        '"' => "QUOTATION MARK",
-        '\'' => "APOSTROPHE",
-        '`' => "GRAVE ACCENT",
-        '\u{201c}' | '\u{201d}' => "CURLY QUOTATION MARK",
-        '\u{2018}' | '\u{2019}' => "CURLY APOSTROPHE",
-        c if c.is_control() => "CONTROL CHARACTER",
-        c if c.is_whitespace() => "WHITESPACE",
-        _ => "INVISIBLE CHARACTER",
+/// Every value check, in the order they are reported: each part's hidden characters and
+/// shape, then the pairing of the key with a session token.
+pub fn check(origin: &Origin, values: &Values, problems: &mut Vec<Problem>) {
+    for (field, value) in [
+        (Field::KeyId, values.key_id),
+        (Field::Secret, values.secret),
+        (Field::Token, values.token),
+    ] {
+        let Some(value) = value else { continue };
+        if let Some(h) = rules::find_hidden(value) {
+            problems.push(hidden(origin, field, value, &h));
+        }
+        if let Some((code, m)) = format_issue(field, value) {
+            problems.push(malformed(origin, field, code, &m));
+        }
+    }
+    if let Some(key_id) = values.key_id {
+        problems.extend(pairing(origin, key_id, values.token.is_some()));
     }
 }
 
-fn is_hidden(c: char) -> bool {
-    c.is_whitespace()
-        || c.is_control()
-        || matches!(
-            c,
-            '\u{ad}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{feff}'
-                | '"'
-                | '\''
-                | '`'
-                | '\u{201c}'
-                | '\u{201d}'
-                | '\u{2018}'
-                | '\u{2019}'
-        )
-}
-
-/// The first character the SDK would send but AWS would reject. Values from the files
-/// arrive already trimmed of space and tab at their ends (the SDK does that); env values
-/// arrive as they are.
-pub fn find_hidden(value: &str) -> Option<Hidden> {
-    let len = value.chars().count();
-    let mut found: Option<Hidden> = None;
-    for (index, ch) in value.chars().enumerate() {
-        if is_hidden(ch) {
-            match &mut found {
-                Some(h) => h.count += 1,
-                None => {
-                    found = Some(Hidden {
-                        index,
-                        ch,
-                        count: 1,
-                        len,
-                    })
+fn hidden(origin: &Origin, field: Field, value: &str, h: &Hidden) -> Problem {
+    let name = origin.name(field);
+    let location = origin.at(field, h.index);
+    match origin {
+        Origin::File { ctx, profile } => {
+            let more = if h.count > 1 {
+                format!(" ({} such characters in all)", h.count)
+            } else {
+                String::new()
+            };
+            let after = match (field, h.index) {
+                (Field::KeyId, i) if i > 0 => {
+                    let before: Vec<char> = value.chars().take(i).collect();
+                    let tail: String = before[before.len().saturating_sub(4)..].iter().collect();
+                    format!(" after …{tail}")
                 }
-            }
+                _ => String::new(),
+            };
+            let fix = match ctx.place(profile, name) {
+                Some(p) => format!(
+                    "delete the {}{after} on line {}, or retype the value with `aws configure set {name} --profile {profile}`",
+                    h.name(),
+                    p.line
+                ),
+                None => {
+                    format!("retype {name} with `aws configure set {name} --profile {profile}`")
+                }
+            };
+            let message = format!("{name} {} {}{more}", h.place(), h.name());
+            Problem::error(Code::HiddenCharacter, location, message, fix)
         }
-    }
-    found
-}
-
-/// The value with every hidden character removed: what the user meant to type.
-pub fn without_hidden(value: &str) -> String {
-    value.chars().filter(|c| !is_hidden(*c)).collect()
-}
-
-/// Prefixes of AWS access key ids (IAM unique-id prefixes that are keys).
-const KEY_PREFIXES: [&str; 4] = ["AKIA", "ASIA", "ABIA", "ACCA"];
-/// Unique-id prefixes of other IAM entities, which people paste by mistake.
-const OTHER_PREFIXES: [(&str, &str); 7] = [
-    ("AIDA", "an IAM user's unique id"),
-    ("AROA", "an IAM role's unique id"),
-    ("AGPA", "an IAM group's unique id"),
-    ("ANPA", "a managed policy's unique id"),
-    ("ANVA", "a policy version's id"),
-    ("APKA", "a CloudFront public key id"),
-    ("ASCA", "a certificate id"),
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyKind {
-    /// AKIA: long-term IAM user key
-    LongTerm,
-    /// ASIA: temporary (STS) key
-    Temporary,
-    Other,
-}
-
-pub fn key_kind(id: &str) -> KeyKind {
-    if id.starts_with("AKIA") {
-        KeyKind::LongTerm
-    } else if id.starts_with("ASIA") {
-        KeyKind::Temporary
-    } else {
-        KeyKind::Other
+        Origin::Env { .. } => Problem::error(
+            Code::HiddenCharacter,
+            location,
+            format!(
+                "{name} {} {} (character {} of {})",
+                h.place(),
+                h.name(),
+                h.index + 1,
+                h.len
+            ),
+            format!(
+                "export {name} again without the {} (the SDK does not trim environment variables)",
+                h.name()
+            ),
+        ),
     }
 }
 
-/// Why a key id (already without hidden characters) is not one, if it is not.
-pub fn key_id_problem(id: &str) -> Option<String> {
-    let len = id.chars().count();
-    if let Some((_, what)) = OTHER_PREFIXES.iter().find(|(p, _)| id.starts_with(p)) {
-        return Some(format!(
-            "starts with {} which is {what}, not an access key id (those start with AKIA or ASIA)",
-            &id[..4]
-        ));
-    }
-    if id.chars().any(|c| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Some("contains lower-case letters; access key ids are upper case".into());
-    }
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-    {
-        return Some("contains characters other than A-Z and 0-9".into());
-    }
-    if !(16..=128).contains(&len) {
-        return Some(format!(
-            "is {len} characters long; access key ids are 16 to 128 (usually 20)"
-        ));
-    }
-    if !KEY_PREFIXES.iter().any(|p| id.starts_with(p)) {
-        return Some("does not start with a known key prefix (AKIA, ASIA)".into());
-    }
-    None
+fn malformed(origin: &Origin, field: Field, code: Code, why: &str) -> Problem {
+    let name = origin.name(field);
+    let fix = match origin {
+        Origin::File { profile, .. } => format!(
+            "copy {name} again from the IAM console or your key file and set it with `aws configure --profile {profile}`"
+        ),
+        Origin::Env { .. } => format!("export {name} again with the value from the IAM console"),
+    };
+    Problem::error(code, origin.at(field, 0), format!("{name} {why}"), fix)
 }
 
-/// Why a secret access key (already without hidden characters) is not one, if it is not.
-pub fn secret_problem(secret: &str) -> Option<String> {
-    let len = secret.chars().count();
-    if key_id_problem(secret).is_none() {
-        return Some(
-            "looks like an access key id: the key id and the secret may be swapped".into(),
-        );
+/// A temporary key needs its session token; a long-term key with one has a leftover.
+fn pairing(origin: &Origin, key_id: &str, has_token: bool) -> Option<Problem> {
+    let key = origin.name(Field::KeyId);
+    let token = origin.name(Field::Token);
+    match (rules::key_kind(&rules::without_hidden(key_id)), has_token) {
+        (KeyKind::Temporary, false) => {
+            let (location, absent, fix) = match origin {
+                Origin::File { profile, .. } => (
+                    origin.loc(Field::KeyId),
+                    format!("the profile has no {token}"),
+                    format!(
+                        "add the {token} that came with this key to profile {profile}, or fetch new credentials"
+                    ),
+                ),
+                Origin::Env { .. } => (
+                    Some("env AWS_SESSION_TOKEN".to_string()),
+                    "AWS_SESSION_TOKEN is not set".to_string(),
+                    "export AWS_SESSION_TOKEN with the token that came with this key".to_string(),
+                ),
+            };
+            Some(Problem::error(
+                Code::MissingSessionToken,
+                location,
+                format!("{key} is a temporary key (ASIA…) but {absent}"),
+                fix,
+            ))
+        }
+        (KeyKind::LongTerm, true) => {
+            let (present, fix) = match origin {
+                Origin::File { profile, .. } => (
+                    format!("the profile also has an {token}"),
+                    format!(
+                        "delete the {token} line (`aws configure set {token} \"\" --profile {profile}` leaves it empty; deleting the line is cleaner)"
+                    ),
+                ),
+                Origin::Env { .. } => (format!("{token} is set"), format!("unset {token}")),
+            };
+            Some(Problem::error(
+                Code::StraySessionToken,
+                origin.loc(Field::Token),
+                format!(
+                    "{key} is a long-term key (AKIA…) but {present}, left over from temporary credentials"
+                ),
+                fix,
+            ))
+        }
+        _ => None,
     }
-    if !secret
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '+')
-    {
-        return Some("contains characters other than A-Z, a-z, 0-9, / and +".into());
+}
+
+/// A key id or secret that is not one (judged without its hidden characters, which are
+/// reported on their own).
+pub fn format_issue(field: Field, value: &str) -> Option<(Code, String)> {
+    let clean = rules::without_hidden(value);
+    match field {
+        Field::KeyId => rules::key_id_problem(&clean).map(|m| (Code::MalformedKeyId, m)),
+        Field::Secret => rules::secret_problem(&clean).map(|m| (Code::MalformedSecret, m)),
+        Field::Token => None,
     }
-    if len != 40 {
-        return Some(format!(
-            "is {len} characters long; secret access keys are 40"
-        ));
-    }
-    None
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::aws::files;
+    use crate::config::Config;
+    use crate::world::World;
 
-    #[test]
-    fn hidden_characters_are_found_with_their_place() {
-        let h = find_hidden("AKIAIOSFODNN7EXAMPLE\u{a0}");
-        assert_eq!(
-            h.as_ref().map(|h| (h.index, h.place())),
-            Some((20, "ends with"))
-        );
-        assert_eq!(h.map(|h| h.name()), Some("U+00A0 NO-BREAK SPACE".into()));
-        assert!(find_hidden("AKIAIOSFODNN7EXAMPLE").is_none());
-        assert_eq!(find_hidden("\"abc\"").map(|h| h.count), Some(2));
-        assert_eq!(
-            find_hidden("ab\u{200b}c").map(|h| h.place()),
-            Some("contains")
-        );
-    }
+    const KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+    const TEMP: &str = "ASIAIOSFODNN7EXAMPLE";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
+    /// Files and environment get the same checks; only the locations differ.
     #[test]
-    fn key_ids() {
-        assert_eq!(key_id_problem("AKIAIOSFODNN7EXAMPLE"), None);
-        assert_eq!(key_id_problem("ASIAIOSFODNN7EXAMPLE"), None);
-        assert!(key_id_problem("AIDAIOSFODNN7EXAMPLE").is_some_and(|m| m.contains("user")));
-        assert!(key_id_problem("akiaiosfodnn7example").is_some_and(|m| m.contains("lower")));
-        assert!(key_id_problem("AKIAIOSFODNN7").is_some_and(|m| m.contains("13 characters")));
-        assert!(key_id_problem("AKIA-OSFODNN7EXAMPLE").is_some());
-    }
-
-    #[test]
-    fn secrets() {
-        assert_eq!(
-            secret_problem("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-            None
+    fn files_and_environment_get_the_same_checks() {
+        let home = tempfile::tempdir().unwrap();
+        let aws = home.path().join(".aws");
+        std::fs::create_dir_all(&aws).unwrap();
+        std::fs::write(
+            aws.join("credentials"),
+            "[p]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+        )
+        .unwrap();
+        let world = World::new(
+            [("HOME", home.path().to_str().unwrap())],
+            time::OffsetDateTime::UNIX_EPOCH,
         );
-        assert!(secret_problem("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE").is_some());
-        assert!(secret_problem("AKIAIOSFODNN7EXAMPLE").is_some_and(|m| m.contains("swapped")));
+        let loaded = files::load(&world);
+        let config = Config::default();
+        let ctx = Ctx::new(&world, &loaded, &config);
+        let file = Origin::File {
+            ctx: &ctx,
+            profile: "p",
+        };
+        let env = Origin::Env {
+            token_var: "AWS_SESSION_TOKEN",
+        };
+        let cases: [(&str, &str, Option<&str>, &[Code]); 6] = [
+            (KEY, SECRET, None, &[]),
+            (
+                "AKIAIOSFODNN7EXAMPL\u{200b}E",
+                SECRET,
+                None,
+                &[Code::HiddenCharacter],
+            ),
+            (
+                "AIDAIOSFODNN7EXAMPLE",
+                "short",
+                None,
+                &[Code::MalformedKeyId, Code::MalformedSecret],
+            ),
+            (TEMP, SECRET, None, &[Code::MissingSessionToken]),
+            (
+                KEY,
+                SECRET,
+                Some("t\u{a0}"),
+                &[Code::HiddenCharacter, Code::StraySessionToken],
+            ),
+            (KEY, SECRET, Some("t"), &[Code::StraySessionToken]),
+        ];
+        for (key_id, secret, token, want) in cases {
+            let values = Values {
+                key_id: Some(key_id),
+                secret: Some(secret),
+                token,
+            };
+            let run = |origin: &Origin| {
+                let mut problems = Vec::new();
+                check(origin, &values, &mut problems);
+                problems
+            };
+            let (from_file, from_env) = (run(&file), run(&env));
+            let codes = |ps: &[Problem]| ps.iter().map(|p| p.code).collect::<Vec<_>>();
+            assert_eq!(codes(&from_file), want, "{key_id}: {from_file:#?}");
+            assert_eq!(codes(&from_env), want, "{key_id}: {from_env:#?}");
+            for p in &from_env {
+                assert!(
+                    p.location
+                        .as_deref()
+                        .is_some_and(|l| l.starts_with("env AWS_"))
+                );
+            }
+        }
+        // a file value points at its line and column, the character's own column for a
+        // hidden one
+        let mut problems = Vec::new();
+        let values = Values {
+            key_id: Some("AKIAIOSFODNN7EXAMPL\u{200b}E"),
+            secret: Some(SECRET),
+            token: None,
+        };
+        check(&file, &values, &mut problems);
+        assert_eq!(
+            problems[0].location.as_deref(),
+            Some("~/.aws/credentials:2:40")
+        );
+        assert_eq!(
+            problems[0].message,
+            "aws_access_key_id contains U+200B ZERO WIDTH SPACE"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use crate::aws::expiry;
 use crate::verdict::{Code, ProfileVerdict, Severity, State};
 use credguard_client::badge::{self, Mark};
+use credguard_client::rules::short_duration;
 use time::OffsetDateTime;
 
 /// A short reason for the first error of a verdict, for the badge.
@@ -71,7 +72,7 @@ pub fn for_verdict(
                 .expires_at
                 .as_deref()
                 .and_then(expiry::parse)
-                .map(|t| badge::short_duration((t - now).whole_seconds()))
+                .map(|t| short_duration((t - now).whole_seconds()))
                 .unwrap_or_default();
             (
                 badge::format(label, Mark::Expiring, &left, ascii),
@@ -110,13 +111,7 @@ mod tests {
     }
 
     fn problem(code: Code, severity: Severity) -> Problem {
-        Problem {
-            code,
-            severity,
-            location: None,
-            message: String::new(),
-            fix: String::new(),
-        }
+        Problem::new(code, severity, None, "", "")
     }
 
     #[test]

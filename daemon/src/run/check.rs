@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::diagnose::{self, Diagnosis, Options};
 use crate::validate::Validator;
 use crate::validate::cache::Cache;
-use crate::verdict::{Code, Problem, Report, SCHEMA_VERSION, Severity, State, offline_state};
+use crate::verdict::{Code, Problem, Report, SCHEMA_VERSION, State, offline_state};
 use crate::world::World;
 
 pub struct CheckArgs {
@@ -46,13 +46,12 @@ pub fn offline_report(world: &World, mut diags: Vec<Diagnosis>) -> Report {
 pub fn mark_not_validated(diags: &mut [Diagnosis], why: &str) {
     for d in diags {
         if d.material.is_some() && d.verdict.state != State::Ok {
-            d.verdict.problems.push(Problem {
-                code: Code::NotValidated,
-                severity: Severity::Info,
-                location: None,
-                message: format!("not validated against STS: {why}"),
-                fix: "run `credguard check` without --offline".into(),
-            });
+            d.verdict.problems.push(Problem::info(
+                Code::NotValidated,
+                None,
+                format!("not validated against STS: {why}"),
+                "run `credguard check` without --offline",
+            ));
             d.verdict.state = offline_state(&d.verdict.problems);
         }
     }

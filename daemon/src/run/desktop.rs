@@ -8,6 +8,7 @@
 
 use crate::aws::expiry;
 use crate::verdict::{Code, ProfileVerdict, Severity, State};
+use credguard_client::rules::short_duration;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::mpsc;
 use time::OffsetDateTime;
@@ -167,7 +168,7 @@ fn note_for(v: &ProfileVerdict, level: Level, now: OffsetDateTime) -> Note {
                 .expires_at
                 .as_deref()
                 .and_then(expiry::parse)
-                .map(|t| expiry::human(t - now))
+                .map(|t| short_duration((t - now).whole_seconds()))
                 .unwrap_or_default();
             format!("AWS profile {p} expires in {left}")
         }
@@ -282,17 +283,16 @@ mod tests {
             key_id: None,
             identity: None,
             expires_at: expires_at.map(str::to_string),
-            problems: vec![Problem {
-                code: if state == State::Expiring {
+            problems: vec![Problem::error(
+                if state == State::Expiring {
                     Code::Expiring
                 } else {
                     Code::UnknownKey
                 },
-                severity: Severity::Error,
-                location: None,
-                message: "m".into(),
-                fix: "aws configure".into(),
-            }],
+                None,
+                "m",
+                "aws configure",
+            )],
         }
     }
 

@@ -8,16 +8,12 @@ use crate::aws::files::Profiles;
 use crate::config::Config;
 use crate::diagnose::{Diagnosis, Material};
 use crate::validate::cache::{Cache, Entry};
-use crate::verdict::{Code, Problem, Severity, state_of};
+use crate::verdict::state_of;
 use crate::world::World;
 use std::collections::HashMap;
 use std::sync::Arc;
 use sts::{Answer, Outcome, Settings, Target};
 use tokio::sync::Semaphore;
-
-/// Skew thresholds (DESIGN.md): warning from 60 s, error from 5 min.
-const SKEW_WARN: f64 = 60.0;
-const SKEW_ERROR: f64 = 300.0;
 
 pub struct Validator {
     pub settings: Settings,
@@ -187,32 +183,10 @@ pub fn verdicts(judged: &[Judged], cache: &Cache) -> (Vec<Diagnosis>, Option<f64
 pub fn apply(d: &mut Diagnosis, entry: &Entry) {
     let v = &mut d.verdict;
     let profile = d.material.as_ref().and_then(|m| m.profile.clone());
-    if let Some((code, severity, message, fix)) =
-        sts::problem_for(&entry.outcome, profile.as_deref())
-    {
-        v.problems.push(Problem {
-            code,
-            severity,
-            location: None,
-            message,
-            fix,
-        });
-    }
-    if let Some(skew) = entry.skew_seconds
-        && skew.abs() >= SKEW_WARN
-    {
-        v.problems.push(Problem {
-                code: Code::ClockSkew,
-                severity: if skew.abs() >= SKEW_ERROR { Severity::Error } else { Severity::Warning },
-                location: None,
-                message: format!(
-                    "this machine's clock is {:.0} s {} STS's time",
-                    skew.abs(),
-                    if skew > 0.0 { "ahead of" } else { "behind" }
-                ),
-                fix: "sync the clock: `sudo timedatectl set-ntp true` (Linux) or `sudo sntp -sS time.apple.com` (macOS)".into(),
-            });
-    }
+    v.problems
+        .extend(sts::problem_for(&entry.outcome, profile.as_deref()));
+    v.problems
+        .extend(entry.skew_seconds.and_then(sts::skew_problem));
     let accepted = matches!(entry.outcome, Outcome::Valid(_));
     if let Outcome::Valid(id) = &entry.outcome {
         v.identity = Some(id.clone());

@@ -2,7 +2,7 @@
 
 use crate::aws::files::Profiles;
 use crate::diagnose::Material;
-use crate::verdict::{Code, Identity, Severity};
+use crate::verdict::{Code, Identity, Problem, Severity};
 use crate::world::World;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
@@ -15,6 +15,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
+use credguard_client::rules::{self, KeyKind};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -387,7 +388,7 @@ pub fn classify(
     m: &Material,
     target: &Target,
 ) -> Outcome {
-    let temporary = m.key_id.starts_with("ASIA");
+    let temporary = rules::key_kind(&m.key_id) == KeyKind::Temporary;
     let rejected = |code: Code| Outcome::Rejected {
         code,
         aws_code: aws_code.to_string(),
@@ -446,11 +447,9 @@ fn chain_text(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// The problem a rejection or an unknown answer becomes, with the fix.
-pub fn problem_for(
-    outcome: &Outcome,
-    profile: Option<&str>,
-) -> Option<(Code, Severity, String, String)> {
+/// The problem a rejection or an unknown answer becomes, with the fix: the text of every
+/// STS answer lives here and in [`skew_problem`].
+pub fn problem_for(outcome: &Outcome, profile: Option<&str>) -> Option<Problem> {
     let configure = match profile {
         Some(p) => format!("aws configure --profile {p}"),
         None => "export AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY again".into(),
@@ -481,7 +480,7 @@ pub fn problem_for(
                 ),
                 Code::ClockSkew => (
                     "STS rejects the signature's time: this machine's clock is off",
-                    "sync the clock: `sudo timedatectl set-ntp true` (Linux) or `sudo sntp -sS time.apple.com` (macOS)".into(),
+                    SYNC_CLOCK.into(),
                 ),
                 Code::RoleNotAssumable => (
                     "the credentials are valid, but sts:AssumeRole is refused",
@@ -493,21 +492,47 @@ pub fn problem_for(
                 ),
                 _ => ("STS rejected the credentials", configure.clone()),
             };
-            Some((
+            Some(Problem::error(
                 *code,
-                Severity::Error,
+                None,
                 format!("{what} ({aws_code}: {message})"),
                 fix,
             ))
         }
-        Outcome::Unknown { code, message } => Some((
+        Outcome::Unknown { code, message } => Some(Problem::info(
             *code,
-            Severity::Info,
+            None,
             format!("could not validate: {message}"),
-            "credguard retries with backoff; check the network or the endpoint if this persists"
-                .into(),
+            "credguard retries with backoff; check the network or the endpoint if this persists",
         )),
     }
+}
+
+/// Skew thresholds (DESIGN.md): warning from 60 s, error from 5 min.
+const SKEW_WARN: f64 = 60.0;
+const SKEW_ERROR: f64 = 300.0;
+
+const SYNC_CLOCK: &str = "sync the clock: `sudo timedatectl set-ntp true` (Linux) or `sudo sntp -sS time.apple.com` (macOS)";
+
+/// The problem a clock `skew` (local minus STS time, seconds) is, if it is one.
+pub fn skew_problem(skew: f64) -> Option<Problem> {
+    (skew.abs() >= SKEW_WARN).then(|| {
+        Problem::new(
+            Code::ClockSkew,
+            if skew.abs() >= SKEW_ERROR {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            None,
+            format!(
+                "this machine's clock is {:.0} s {} STS's time",
+                skew.abs(),
+                if skew > 0.0 { "ahead of" } else { "behind" }
+            ),
+            SYNC_CLOCK,
+        )
+    })
 }
 
 #[cfg(test)]

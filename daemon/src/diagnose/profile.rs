@@ -1,0 +1,206 @@
+//! One profile: its file faults, its credential chain as the SDK resolves it, and the
+//! checks of the chain's base, handed to the file of its credential source.
+
+use super::context::Ctx;
+use super::{Diagnosis, Material};
+use crate::aws::chain::{self, Base, Chain, ChainError, ChainErrorKind};
+use crate::aws::locate::Selection;
+use crate::verdict::{Code, Problem, ProfileVerdict, Severity, SourceKind, State};
+
+impl Ctx<'_> {
+    pub(super) fn profile(&self, name: &str, selected: bool, selection: &Selection) -> Diagnosis {
+        let mut problems = Vec::new();
+        self.file_faults(name, selected, &mut problems);
+        self.misnamed(name, &mut problems);
+        let mut verdict = ProfileVerdict {
+            profile: name.to_string(),
+            state: State::Unknown,
+            source: SourceKind::None,
+            key_id: None,
+            identity: None,
+            expires_at: None,
+            problems: Vec::new(),
+        };
+        let mut material = None;
+        if !self.loaded.profiles.profiles.contains_key(name) {
+            if problems.is_empty() {
+                problems.push(self.not_found(name, selected, selection));
+            }
+            verdict.problems = problems;
+            return Diagnosis { verdict, material };
+        }
+        match chain::resolve(&self.loaded.profiles, name) {
+            Err(e) => problems.push(self.chain_problem(name, &e)),
+            Ok(chain) => {
+                verdict.source = source_of(&chain);
+                material = self.base(&chain, &mut verdict, &mut problems);
+                if let Some(hop) = chain.roles.last() {
+                    self.role_cache_expiry(hop, &mut verdict, &mut problems);
+                }
+                if let Some(m) = material.as_mut() {
+                    self.roles_to_assume(&chain, m, &mut problems);
+                }
+            }
+        }
+        if problems.iter().any(|p| p.severity == Severity::Error) {
+            material = None;
+        }
+        verdict.problems = problems;
+        Diagnosis { verdict, material }
+    }
+
+    fn not_found(&self, name: &str, selected: bool, selection: &Selection) -> Problem {
+        let location = if selected {
+            // `default` chosen by nobody has no place to point at
+            (*selection != Selection::Default).then(|| selection.describe().to_string())
+        } else {
+            self.header_loc(name)
+        };
+        Problem::error(
+            Code::ProfileNotFound,
+            location,
+            format!(
+                "profile {name} is not defined in {} or {}",
+                self.display(&self.loaded.config),
+                self.display(&self.loaded.credentials)
+            ),
+            format!(
+                "create it with `aws configure --profile {name}`, or select an existing profile"
+            ),
+        )
+    }
+
+    /// Checks on the base of a resolved chain; returns what to validate online.
+    fn base(
+        &self,
+        chain: &Chain,
+        v: &mut ProfileVerdict,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Material> {
+        match &chain.base {
+            Base::AccessKey {
+                profile,
+                key_id,
+                secret,
+                token,
+                ..
+            } => self.static_keys(profile, key_id, secret, token.as_deref(), v, problems),
+            Base::NamedSource { profile, name } if name == "Environment" => {
+                self.environment_source(profile, v, problems)
+            }
+            Base::NamedSource { profile, name } => {
+                problems.push(self.compute_source(profile, name));
+                None
+            }
+            Base::WebIdentity {
+                profile,
+                token_file,
+                ..
+            } => {
+                problems.push(self.web_identity(profile, token_file));
+                None
+            }
+            Base::Sso {
+                profile,
+                session_name,
+                start_url,
+                account_id,
+                role_name,
+                ..
+            } => {
+                let sso = super::sso::SsoProfile {
+                    profile,
+                    session_name: session_name.as_deref(),
+                    start_url,
+                    account_id: account_id.as_deref(),
+                    role_name: role_name.as_deref(),
+                };
+                self.sso(&sso, v, problems)
+            }
+            Base::Process { profile, command } => self.process(profile, command, v, problems),
+            Base::Login {
+                profile,
+                session_arn,
+            } => self.login(profile, session_arn, v, problems),
+        }
+    }
+
+    fn chain_problem(&self, name: &str, e: &ChainError) -> Problem {
+        let configure = |what: &str| {
+            format!(
+                "add {what} to profile {} (`aws configure --profile {}`)",
+                e.profile, e.profile
+            )
+        };
+        let (code, location, fix) = match &e.kind {
+            ChainErrorKind::NoProfiles => (
+                Code::ProfileNotFound,
+                None,
+                "run `aws configure` to create the default profile".to_string(),
+            ),
+            ChainErrorKind::MissingProfile { referenced_from } => {
+                let from = referenced_from.as_deref().unwrap_or(name);
+                (
+                    Code::ProfileNotFound,
+                    self.loc(from, "source_profile"),
+                    format!(
+                        "define profile {} or change source_profile of {from}",
+                        e.profile
+                    ),
+                )
+            }
+            ChainErrorKind::Loop => (
+                Code::InvalidProfileConfig,
+                self.loc(&e.profile, "source_profile"),
+                "point source_profile at a profile with credentials, breaking the loop".into(),
+            ),
+            ChainErrorKind::NoCredentials => (
+                Code::MissingKeyId,
+                self.header_loc(&e.profile),
+                format!(
+                    "add aws_access_key_id and aws_secret_access_key to {} (`aws configure --profile {}`)",
+                    e.profile, e.profile
+                ),
+            ),
+            ChainErrorKind::MissingKeyId => (
+                Code::MissingKeyId,
+                self.loc(&e.profile, "aws_secret_access_key"),
+                configure("aws_access_key_id"),
+            ),
+            ChainErrorKind::MissingSecret => (
+                Code::MissingSecret,
+                self.loc(&e.profile, "aws_access_key_id"),
+                configure("aws_secret_access_key"),
+            ),
+            ChainErrorKind::InvalidConfig => (
+                Code::InvalidProfileConfig,
+                e.key
+                    .and_then(|k| self.loc(&e.profile, k))
+                    .or_else(|| self.header_loc(&e.profile)),
+                "fix the profile as the message says".into(),
+            ),
+        };
+        Problem::error(code, location, e.message.clone(), fix)
+    }
+}
+
+/// Not validated by policy: said as info, no fix.
+pub(super) fn skipped(location: Option<String>, message: String) -> Problem {
+    Problem::info(Code::SkippedByPolicy, location, message, "")
+}
+
+fn source_of(chain: &Chain) -> SourceKind {
+    if !chain.roles.is_empty() {
+        return SourceKind::AssumeRole;
+    }
+    match &chain.base {
+        Base::AccessKey { token: Some(_), .. } => SourceKind::Session,
+        Base::AccessKey { .. } => SourceKind::Static,
+        Base::NamedSource { name, .. } if name == "Environment" => SourceKind::Env,
+        Base::NamedSource { .. } => SourceKind::Named,
+        Base::WebIdentity { .. } => SourceKind::WebIdentity,
+        Base::Sso { .. } => SourceKind::Sso,
+        Base::Process { .. } => SourceKind::Process,
+        Base::Login { .. } => SourceKind::Login,
+    }
+}
