@@ -4,10 +4,12 @@
 //! * [`paths`]: where the daemon's socket lives;
 //! * [`client`]: one deadline-bounded request/response exchange;
 //! * [`badge`]: the prompt badge's format;
+//! * [`check_args`]: the `check` command line, shared by `credguard` and `credguardd`;
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
 pub mod badge;
+pub mod check_args;
 pub mod client;
 pub mod envcreds;
 pub mod paths;
@@ -19,8 +21,8 @@ mod sys;
 pub use client::{ClientError, exchange};
 pub use paths::{current_uid, socket_path};
 pub use proto::{
-    EnvCredentials, MAX_FRAME, PROTOCOL_VERSION, PromptQuery, ProtoError, Request, Response,
-    mask_key_id,
+    BadgeState, EnvCredentials, MAX_FRAME, PROTOCOL_VERSION, PromptQuery, ProtoError, Request,
+    Response, Validation, mask_key_id,
 };
 
 use std::path::{Path, PathBuf};

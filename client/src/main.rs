@@ -13,9 +13,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use credguard_client::badge::{self, Mark, NEUTRAL_MARK};
+use credguard_client::check_args::{self, CheckCommand};
 use credguard_client::envcreds;
 use credguard_client::paths::{process_env, socket_path};
-use credguard_client::{ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange};
+use credguard_client::{
+    BadgeState, ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange,
+};
 
 const PROMPT_TIMEOUT_MS: u64 = 50;
 const TIMEOUT_MS: u64 = 10_000;
@@ -281,7 +284,10 @@ fn prompt(args: &[OsString]) -> i32 {
     };
     let path = socket_path(&process_env);
     let text = match exchange(&path, &Request::Prompt(query), deadline) {
-        Ok(Response::Badge { state, .. }) if state == "need-env" => {
+        Ok(Response::Badge {
+            state: BadgeState::NeedEnv,
+            ..
+        }) => {
             let left = deadline.saturating_sub(start.elapsed());
             match env_creds {
                 Some(c) if !left.is_zero() => match exchange(&path, &Request::SubmitEnv(c), left) {
@@ -458,27 +464,18 @@ fn explain(e: &ClientError, path: &Path, deadline: Duration) -> String {
 }
 
 fn check(args: &[String]) -> i32 {
-    let (mut profile, mut json, mut offline, mut fresh) = (None, false, false, false);
-    let mut i = 0;
-    while i < args.len() {
-        match profile_arg(args, &mut i) {
-            Err(code) => return code,
-            Ok(Some(p)) => profile = Some(p),
-            Ok(None) => match args[i].as_str() {
-                "--json" => json = true,
-                "--offline" => offline = true,
-                "--fresh" => fresh = true,
-                h if is_help(h) => return help(HELP_CHECK),
-                other => return usage_error(&format!("unknown option {other} for check")),
-            },
+    let args = match check_args::parse(args) {
+        Ok(CheckCommand::Run(a)) => a,
+        Ok(CheckCommand::Help) => return help(HELP_CHECK),
+        Err(e) => {
+            usage_error(&e.to_string());
+            return check_args::USAGE_EXIT;
         }
-        i += 1;
-    }
+    };
     let req = Request::Check {
-        profile,
-        json,
-        offline,
-        fresh,
+        profile: args.profile.clone(),
+        json: args.json,
+        validation: args.validation,
     };
     let path = socket_path(&process_env);
     let deadline = env_ms("CREDGUARD_TIMEOUT_MS", TIMEOUT_MS);
@@ -500,7 +497,7 @@ fn check(args: &[String]) -> i32 {
             eprintln!("{why}\ncredguard: checking here instead");
         }
     }
-    run_engine(args)
+    run_engine(&args.to_args())
 }
 
 /// Without a daemon, `check` is the engine run once: exec `credguardd check <args>`.

@@ -4,7 +4,7 @@
 
 mod support;
 
-use credguard_client::{Request, Response, exchange};
+use credguard_client::{BadgeState, Request, Response, exchange};
 use std::os::unix::net::UnixDatagram;
 use std::process::Command;
 use std::time::Duration;
@@ -132,7 +132,7 @@ fn ready_after_the_socket_answers_and_reloading_ready_around_sighup() {
         r,
         Response::Badge {
             text: "aws:default ✗ no secret".into(),
-            state: "invalid".into()
+            state: BadgeState::Invalid
         }
     );
     d.signal("HUP");

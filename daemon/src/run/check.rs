@@ -9,12 +9,8 @@ use crate::validate::cache::Cache;
 use crate::verdict::{Code, Problem, Report, SCHEMA_VERSION, Severity, State, offline_state};
 use crate::world::World;
 
-pub struct CheckArgs {
-    pub profile: Option<String>,
-    pub json: bool,
-    pub offline: bool,
-    pub fresh: bool,
-}
+pub use credguard_client::check_args::CheckArgs;
+use credguard_client::proto::Validation;
 
 /// The offline half: diagnoses, with `not-validated` added where STS was not asked.
 pub fn offline(world: &World, config: &Config, profile: Option<&str>) -> Vec<Diagnosis> {
@@ -58,7 +54,7 @@ pub async fn run(world: &World, config: &Config, args: &CheckArgs) -> Report {
             only: args.profile.as_deref(),
         },
     );
-    if args.offline {
+    if args.validation == Validation::Offline {
         mark_not_validated(&mut diags, "offline mode");
         return report(world, diags, None);
     }
@@ -68,7 +64,13 @@ pub async fn run(world: &World, config: &Config, args: &CheckArgs) -> Report {
     };
     let validator = Validator::from_config(config);
     let skew = validator
-        .run(world, &loaded.profiles, &mut diags, &mut cache, args.fresh)
+        .run(
+            world,
+            &loaded.profiles,
+            &mut diags,
+            &mut cache,
+            args.validation == Validation::Fresh,
+        )
         .await;
     if let Err(e) = cache.save() {
         tracing::warn!(error = %e, "verdict cache not saved");

@@ -4,8 +4,9 @@ use crate::config::Config;
 use crate::paths;
 use crate::run::desktop::Desktop;
 use crate::run::engine::{Command, Engine, Shared};
+use crate::run::listen::{self, BindError};
 use crate::run::sdnotify::Notifier;
-use crate::run::server::{self, BindError, Ctx};
+use crate::run::serve::{self, Ctx};
 use crate::validate::cache::Cache;
 use crate::world::World;
 use credguard_client::paths::{process_env, resolve_socket};
@@ -52,14 +53,14 @@ pub fn run() -> i32 {
         None => Config::default(),
     };
     let (socket, origin) = resolve_socket(&process_env);
-    let activated = server::from_systemd(&process_env);
+    let activated = listen::from_systemd(&process_env);
     if let Some(Ok(b)) = &activated {
         tracing::info!(socket = %b.path.display(), "socket passed by systemd (socket activation)");
         if b.path != socket {
             tracing::warn!(passed = %b.path.display(), expected = %socket.display(), "the passed socket is not where clients look by default; set CREDGUARD_SOCKET for them");
         }
     }
-    let bound = match activated.unwrap_or_else(|| server::bind(&socket, origin)) {
+    let bound = match activated.unwrap_or_else(|| listen::bind(&socket, origin)) {
         Ok(b) => b,
         Err(e @ BindError::AlreadyRunning { .. }) => {
             eprintln!("credguardd: {e}; `credguard status` talks to it");
@@ -92,7 +93,7 @@ async fn serve(
     world: World,
     config_path: Option<std::path::PathBuf>,
     config: Config,
-    bound: &server::Bound,
+    bound: &listen::Bound,
 ) -> i32 {
     let notifier = Notifier::from_env();
     let cache = match paths::state_dir(&world) {
@@ -125,11 +126,11 @@ async fn serve(
     let ctx = Arc::new(Ctx {
         shared,
         commands: tx.clone(),
-        uid: server::my_uid(),
+        uid: listen::my_uid(),
         refused: AtomicU64::new(0),
         bad_requests: AtomicU64::new(0),
     });
-    let server_task = tokio::spawn(server::serve(listener, ctx));
+    let server_task = tokio::spawn(serve::serve(listener, ctx));
     notifier.ready();
 
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (

@@ -15,8 +15,8 @@ use crate::validate::sts::{self, Answer};
 use crate::validate::{self, Job, Validator};
 use crate::verdict::{ProfileVerdict, Report};
 use crate::world::World;
-use credguard_client::EnvCredentials;
 use credguard_client::envcreds;
+use credguard_client::{EnvCredentials, Validation};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -99,12 +99,11 @@ pub enum Command {
     Reload {
         reply: Option<oneshot::Sender<String>>,
     },
-    /// A full check (validation of what is stale, or of everything with `fresh`); replies
-    /// once every needed answer is in.
+    /// A full check (validation of what is stale, of everything when `Fresh`, of nothing
+    /// when `Offline`); replies once every needed answer is in.
     Check {
         only: Option<String>,
-        offline: bool,
-        fresh: bool,
+        validation: Validation,
         reply: oneshot::Sender<Report>,
     },
     /// Credentials from a shell's environment, to diagnose and validate in the background.
@@ -297,10 +296,9 @@ impl Engine {
             }
             Command::Check {
                 only,
-                offline,
-                fresh,
+                validation,
                 reply,
-            } => self.check(only, offline, fresh, reply),
+            } => self.check(only, validation, reply),
             Command::SubmitEnv { creds } => self.submit_env(*creds),
             Command::Shutdown { .. } => {}
         }
@@ -428,8 +426,7 @@ impl Engine {
     fn check(
         &mut self,
         only: Option<String>,
-        offline: bool,
-        fresh: bool,
+        validation: Validation,
         reply: oneshot::Sender<Report>,
     ) {
         let world = self.world();
@@ -442,11 +439,12 @@ impl Engine {
                 only: only.as_deref(),
             },
         );
-        if offline {
+        if validation == Validation::Offline {
             check::mark_not_validated(&mut diags, "offline mode");
             let _ = reply.send(check::report(&world, diags, None));
             return;
         }
+        let fresh = validation == Validation::Fresh;
         let plan = validate::plan(&world, &loaded.profiles, &diags, &self.cache, fresh);
         let pending: HashSet<String> = plan.jobs.keys().cloned().collect();
         self.spawn(plan.jobs);

@@ -1,13 +1,14 @@
 //! Running the pipeline: once ([`check`]), or as the daemon ([`daemon`]): the engine actor
 //! ([`engine`]), file watching ([`watch`]), desktop notifications ([`desktop`], held in
-//! [`quiet`] hours), the socket ([`server`]) and systemd's readiness protocol
-//! ([`sdnotify`]).
+//! [`quiet`] hours), the socket (set up in [`listen`], served in [`serve`]) and systemd's
+//! readiness protocol ([`sdnotify`]).
 
 pub mod check;
 pub mod daemon;
 pub mod desktop;
 pub mod engine;
+pub mod listen;
 pub mod quiet;
 pub mod sdnotify;
-pub mod server;
+pub mod serve;
 pub mod watch;
