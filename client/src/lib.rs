@@ -14,7 +14,6 @@ pub mod client;
 pub mod envcreds;
 pub mod paths;
 pub mod proto;
-pub mod service;
 #[cfg(target_os = "linux")]
 mod sys;
 

@@ -272,39 +272,3 @@ fn socket_activation_the_first_prompt_starts_the_daemon() {
         "the passed socket stays for the next activation"
     );
 }
-
-/// macOS's launchd agent, checked here where there is no launchd: rendered with a path
-/// that needs escaping, it parses as an XML property list (Python's `plistlib`, the
-/// format's reference reader outside macOS) with the keys launchd needs.
-#[test]
-fn launchd_agent_is_a_valid_property_list() {
-    if !support::tool("python3") {
-        return;
-    }
-    use credguard_client::service::{PLIST_LABEL, render_plist};
-    let dir = tempfile::tempdir().unwrap();
-    let exe = "/Users/me/my <tools> & \"bins\"/credguardd";
-    let log = "/Users/me/Library/Logs/credguard.log";
-    let file = dir.path().join("agent.plist");
-    std::fs::write(&file, render_plist(exe, log)).unwrap();
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json, plistlib, sys\n\
-             with open(sys.argv[1], 'rb') as f:\n    \
-                 p = plistlib.load(f, fmt=plistlib.FMT_XML)\n\
-             print(json.dumps(p))",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let p: serde_json::Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    assert_eq!(p["Label"], PLIST_LABEL);
-    assert_eq!(p["ProgramArguments"], serde_json::json!([exe]));
-    assert_eq!(p["RunAtLoad"], true);
-    assert_eq!(p["KeepAlive"]["SuccessfulExit"], false);
-    assert_eq!(p["Umask"], 0o077);
-    assert_eq!(p["StandardErrorPath"], log);
-}
