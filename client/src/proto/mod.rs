@@ -8,6 +8,9 @@
 //! (a newer peer may add fields); an unknown type is an error. A payload whose version is
 //! not [`PROTOCOL_VERSION`] decodes to [`ProtoError::Version`] so that the daemon can
 //! answer [`Response::VersionMismatch`] and the client can tell the user to restart it.
+//!
+//! Here: the message types and errors. `frame.rs`: framing (both sides' only copy);
+//! `text.rs`: the `key=value` payload; `messages.rs`: the fields of each message.
 
 use std::fmt;
 use std::io;
@@ -27,7 +30,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const MAX_FRAME: usize = 1 << 20;
 
 /// The largest request the daemon accepts (requests are small; this bounds the memory a
-/// connection can take). The zsh hook, which speaks the socket itself, uses the same bound.
+/// connection can take).
 pub const MAX_REQUEST: usize = 64 * 1024;
 
 /// What the prompt hook asks for on every prompt.
