@@ -55,7 +55,7 @@ for ts in ["2026-11-22T10:00:00Z", "2026-11-22T10:00:00.123456Z", "2026-11-22T10
     put("expiry_parse", ts)
 for p in ["v=1\nt=ping\n", "v=1\nt=prompt\nprofile=dev\nascii=1\n", "v=1\nt=status\njson=1\n",
           "v=1\nt=doctor\nprofile=a%0Ab\n", "v=1\nt=check\nfresh=1\noffline=0\njson=1\n",
-          "v=1\nt=env-verdict\nenv_fingerprint=00ff\n", "v=1\nt=badge\ntext=aws:prod ✗ invalid key\nstate=invalid\n",
+          "v=1\nt=badge\ntext=aws:prod ✗ invalid key\nstate=invalid\n",
           "v=1\nt=text\nbody=line%0Aline\nexit_code=2\n", "v=1\nt=pong\ndaemon_version=0.1.0\n",
           "v=1\nt=version-mismatch\ndaemon_protocol=1\n", "v=1\nt=error\nmessage=x\n"]:
     put("proto_decode", p)

@@ -6,6 +6,8 @@
 //! while the first verdict is pending; [`NEUTRAL_MARK`] when nobody can tell.
 //! The ASCII mode uses `!`, `~` and `...` instead.
 
+use crate::proto::BadgeState;
+
 /// What the prompt shows when the daemon is down or does not answer in time.
 pub const NEUTRAL_MARK: &str = "aws:?";
 
@@ -24,11 +26,11 @@ pub enum Mark {
 }
 
 impl Mark {
-    pub fn state(self) -> &'static str {
+    pub fn state(self) -> BadgeState {
         match self {
-            Mark::Invalid => "invalid",
-            Mark::Expiring => "expiring",
-            Mark::Checking => "checking",
+            Mark::Invalid => BadgeState::Invalid,
+            Mark::Expiring => BadgeState::Expiring,
+            Mark::Checking => BadgeState::Checking,
         }
     }
 

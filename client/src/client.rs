@@ -169,7 +169,10 @@ impl Write for Bounded<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::proto::{PromptQuery, decode_request, encode_response, read_frame, write_frame};
+    use crate::proto::{
+        BadgeState, PromptQuery, Validation, decode_request, encode_response, read_frame,
+        write_frame,
+    };
     use std::io::Write;
     use std::os::unix::net::UnixListener;
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -229,7 +232,7 @@ mod tests {
             };
             framed(&Response::Badge {
                 text,
-                state: "invalid".into(),
+                state: BadgeState::Invalid,
             })
         });
         let req = Request::Prompt(PromptQuery {
@@ -241,7 +244,7 @@ mod tests {
             exchange(&sock, &req, LONG).unwrap(),
             Response::Badge {
                 text: "aws:prod ✗".into(),
-                state: "invalid".into()
+                state: BadgeState::Invalid
             }
         );
         daemon.join().unwrap();
@@ -367,8 +370,7 @@ mod tests {
         let req = Request::Check {
             profile: Some("a\nb".into()),
             json: true,
-            offline: false,
-            fresh: true,
+            validation: Validation::Fresh,
         };
         let expected = req.clone();
         let d = fake_daemon(listener, move |got| {

@@ -7,25 +7,26 @@
 //! * [`badgefile`]: where the daemon keeps each profile's badge for the hooks to read;
 //! * [`rules`]: the credential rules both sides apply (hidden characters, key shapes,
 //!   expiry variables, durations);
+//! * [`check_args`]: the `check` command line, shared by `credguard` and `credguardd`;
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
 pub mod badge;
 pub mod badgefile;
+pub mod check_args;
 pub mod client;
 pub mod envcreds;
 pub mod paths;
 pub mod proto;
 pub mod rules;
-pub mod service;
 #[cfg(target_os = "linux")]
 mod sys;
 
 pub use client::{ClientError, exchange};
 pub use paths::{current_uid, socket_path};
 pub use proto::{
-    EnvCredentials, MAX_FRAME, PROTOCOL_VERSION, PromptQuery, ProtoError, Request, Response,
-    mask_key_id,
+    BadgeState, EnvCredentials, MAX_FRAME, PROTOCOL_VERSION, PromptQuery, ProtoError, Request,
+    Response, Validation, mask_key_id,
 };
 
 use std::path::{Path, PathBuf};

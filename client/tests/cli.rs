@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use credguard_client::proto::{
     MAX_FRAME, decode_request, encode_response, read_frame, write_frame,
 };
-use credguard_client::{PromptQuery, Request, Response};
+use credguard_client::{BadgeState, PromptQuery, Request, Response, Validation};
 
 const BIN: &str = env!("CARGO_BIN_EXE_credguard");
 
@@ -117,7 +117,7 @@ fn prompt_prints_the_daemons_badge_exactly() {
         &sb.socket(),
         Response::Badge {
             text: "aws:prod ✗ invalid key".into(),
-            state: "invalid".into(),
+            state: BadgeState::Invalid,
         },
     );
     let out = sb
@@ -147,7 +147,7 @@ fn prompt_sends_aws_default_profile_and_ascii() {
         &sb.socket(),
         Response::Badge {
             text: "aws:dev expired".into(),
-            state: "expired".into(),
+            state: BadgeState::Expired,
         },
     );
     let out = sb
@@ -215,7 +215,7 @@ fn prompt_prints_nothing_when_all_is_well_and_strips_control_characters() {
         &sb.socket(),
         Response::Badge {
             text: String::new(),
-            state: "ok".into(),
+            state: BadgeState::Ok,
         },
     );
     let out = sb
@@ -233,7 +233,7 @@ fn prompt_prints_nothing_when_all_is_well_and_strips_control_characters() {
         &sb.socket(),
         Response::Badge {
             text: "aws:x\u{1b}]0;pwned\u{7}\n✗".into(),
-            state: "invalid".into(),
+            state: BadgeState::Invalid,
         },
     );
     let out = sb
@@ -434,18 +434,38 @@ fn check_asks_the_daemon_when_one_answers() {
             exit_code: 1,
         },
     );
-    let out = sb.run(&["check", "--profile", "p", "--offline", "--fresh"]);
+    let out = sb.run(&["check", "--profile", "p", "--fresh"]);
     assert_eq!(
         daemon.join().unwrap(),
         Request::Check {
             profile: Some("p".into()),
             json: false,
-            offline: true,
-            fresh: true,
+            validation: Validation::Fresh,
         }
     );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout), "from the daemon\n");
+}
+
+#[test]
+fn check_refuses_offline_and_fresh_together_before_asking_anyone() {
+    let sb = Sandbox::new();
+    // a listener that nobody serves: a request would leave a connection in its backlog
+    let listener = UnixListener::bind(sb.socket()).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let out = sb.run(&["check", "--offline", "--json", "--fresh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stdout), "");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--offline and --fresh cannot be used together"),
+        "{err}"
+    );
+    assert!(err.contains("usage: credguard"), "{err}");
+    assert!(
+        listener.accept().is_err(),
+        "the client connected to the daemon"
+    );
 }
 
 #[test]

@@ -4,8 +4,9 @@ use anyhow::Context;
 use credguard::config::Config;
 use credguard::paths;
 use credguard::report::render::{self, Style};
-use credguard::run::check::{self, CheckArgs};
+use credguard::run::check;
 use credguard::world::World;
+use credguard_client::check_args::{self, CheckCommand};
 use std::io::{IsTerminal, Write};
 
 const USAGE: &str =
@@ -49,37 +50,16 @@ fn run(args: &[String]) -> anyhow::Result<i32> {
     }
 }
 
-pub fn parse_check_args(args: &[String]) -> Result<CheckArgs, String> {
-    let mut out = CheckArgs {
-        profile: None,
-        json: false,
-        offline: false,
-        fresh: false,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--json" => out.json = true,
-            "--offline" => out.offline = true,
-            "--fresh" => out.fresh = true,
-            "--profile" => {
-                out.profile = Some(it.next().ok_or("--profile needs a profile name")?.clone())
-            }
-            s if s.starts_with("--profile=") => {
-                out.profile = Some(s["--profile=".len()..].to_string())
-            }
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
-        }
-    }
-    Ok(out)
-}
-
 fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
-    let args = match parse_check_args(args) {
-        Ok(a) => a,
+    let args = match check_args::parse(args) {
+        Ok(CheckCommand::Run(a)) => a,
+        Ok(CheckCommand::Help) => {
+            println!("{USAGE}");
+            return Ok(0);
+        }
         Err(e) => {
-            eprintln!("credguardd: {e}");
-            return Ok(2);
+            eprintln!("credguardd: {e}\n{USAGE}");
+            return Ok(check_args::USAGE_EXIT);
         }
     };
     init_logging(false);

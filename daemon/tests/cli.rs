@@ -122,6 +122,16 @@ fn exit_codes_and_usage() {
     let (code, _, err) = run(h.path(), &["check", "--bogus"], &[]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown argument --bogus"), "{err}");
+    // the same parser as `credguard check`: one validation mode at a time
+    let (code, out, err) = run(h.path(), &["check", "--fresh", "--offline"], &[]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains("--offline and --fresh cannot be used together"),
+        "{err}"
+    );
+    let (code, out, _) = run(h.path(), &["check", "--help"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("credguardd check"), "{out}");
     // a broken config.toml is a clear error with its line
     std::fs::create_dir_all(h.path().join("config/credguard")).unwrap();
     std::fs::write(

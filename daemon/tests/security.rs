@@ -417,7 +417,7 @@ fn ten_thousand_connections_are_bounded_and_the_daemon_keeps_serving() {
     );
     assert!(asked > 3000);
     assert!(
-        peak <= fds0 + credguard::run::server::MAX_CONNECTIONS + 8,
+        peak <= fds0 + credguard::run::serve::MAX_CONNECTIONS + 8,
         "open descriptors bounded by the connection limit: peak {peak}, idle {fds0}"
     );
     let rss = d.rss_kib();

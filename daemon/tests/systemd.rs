@@ -6,7 +6,7 @@ use crate::support;
 
 use crate::support::daemon::{User, credguard};
 use crate::support::moto::{Moto, Seed};
-use credguard_client::{Request, Response, exchange};
+use credguard_client::{BadgeState, Request, Response, exchange};
 use std::os::unix::net::UnixDatagram;
 use std::process::Command;
 use std::time::Duration;
@@ -132,7 +132,7 @@ fn ready_after_the_socket_answers_and_reloading_ready_around_sighup() {
         r,
         Response::Badge {
             text: "aws:default ✗ no secret".into(),
-            state: "invalid".into()
+            state: BadgeState::Invalid
         }
     );
     d.signal("HUP");
@@ -271,40 +271,4 @@ fn socket_activation_the_first_prompt_starts_the_daemon() {
         sock.exists(),
         "the passed socket stays for the next activation"
     );
-}
-
-/// macOS's launchd agent, checked here where there is no launchd: rendered with a path
-/// that needs escaping, it parses as an XML property list (Python's `plistlib`, the
-/// format's reference reader outside macOS) with the keys launchd needs.
-#[test]
-fn launchd_agent_is_a_valid_property_list() {
-    if !support::tool("python3") {
-        return;
-    }
-    use credguard_client::service::{PLIST_LABEL, render_plist};
-    let dir = tempfile::tempdir().unwrap();
-    let exe = "/Users/me/my <tools> & \"bins\"/credguardd";
-    let log = "/Users/me/Library/Logs/credguard.log";
-    let file = dir.path().join("agent.plist");
-    std::fs::write(&file, render_plist(exe, log)).unwrap();
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json, plistlib, sys\n\
-             with open(sys.argv[1], 'rb') as f:\n    \
-                 p = plistlib.load(f, fmt=plistlib.FMT_XML)\n\
-             print(json.dumps(p))",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let p: serde_json::Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    assert_eq!(p["Label"], PLIST_LABEL);
-    assert_eq!(p["ProgramArguments"], serde_json::json!([exe]));
-    assert_eq!(p["RunAtLoad"], true);
-    assert_eq!(p["KeepAlive"]["SuccessfulExit"], false);
-    assert_eq!(p["Umask"], 0o077);
-    assert_eq!(p["StandardErrorPath"], log);
 }

@@ -17,5 +17,17 @@ fuzz_target!(|data: &[u8]| {
     }
     // the framed reader as the daemon uses it, with its size bound
     let mut r = data;
-    let _ = proto::read_frame(&mut r, 64 * 1024);
+    let _ = proto::read_frame(&mut r, proto::MAX_REQUEST);
+    // the same decoder fed in pieces of every size the input's first byte picks
+    let step = usize::from(data.first().copied().unwrap_or(1)).max(1);
+    let mut frame = proto::FrameReader::new(proto::MAX_REQUEST);
+    let mut rest = data;
+    while let Some(buf) = frame.buf() {
+        let n = step.min(buf.len()).min(rest.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        if frame.filled(n).is_err() {
+            break;
+        }
+    }
 });

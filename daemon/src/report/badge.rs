@@ -2,6 +2,7 @@
 
 use crate::aws::expiry;
 use crate::verdict::{Code, ProfileVerdict, Severity, State};
+use credguard_client::BadgeState;
 use credguard_client::badge::{self, Mark};
 use credguard_client::rules::short_duration;
 use time::OffsetDateTime;
@@ -42,14 +43,26 @@ pub fn reason(code: Code) -> &'static str {
     }
 }
 
-/// The badge text and its state name (`""` text when all is well).
+/// The badge state for a verdict state (one for one).
+pub fn state(s: State) -> BadgeState {
+    match s {
+        State::Ok => BadgeState::Ok,
+        State::Expiring => BadgeState::Expiring,
+        State::Expired => BadgeState::Expired,
+        State::Invalid => BadgeState::Invalid,
+        State::Unknown => BadgeState::Unknown,
+        State::Skipped => BadgeState::Skipped,
+    }
+}
+
+/// The badge text and its state (`""` text when all is well).
 pub fn for_verdict(
     v: &ProfileVerdict,
     label: &str,
     checking: bool,
     now: OffsetDateTime,
     ascii: bool,
-) -> (String, &'static str) {
+) -> (String, BadgeState) {
     match v.state {
         State::Invalid | State::Expired => {
             let why = v
@@ -64,7 +77,7 @@ pub fn for_verdict(
                 });
             (
                 badge::format(label, Mark::Invalid, why, ascii),
-                v.state.as_str(),
+                state(v.state),
             )
         }
         State::Expiring => {
@@ -76,14 +89,14 @@ pub fn for_verdict(
                 .unwrap_or_default();
             (
                 badge::format(label, Mark::Expiring, &left, ascii),
-                v.state.as_str(),
+                state(v.state),
             )
         }
         State::Unknown if checking => (
             badge::format(label, Mark::Checking, "checking", ascii),
             Mark::Checking.state(),
         ),
-        s => (String::new(), s.as_str()),
+        s => (String::new(), state(s)),
     }
 }
 
@@ -127,7 +140,7 @@ mod tests {
         );
         assert_eq!(
             for_verdict(&invalid, "prod", false, now, false),
-            ("aws:prod ✗ invalid key".to_string(), "invalid")
+            ("aws:prod ✗ invalid key".to_string(), BadgeState::Invalid)
         );
         let expiring = verdict(State::Expiring, vec![], Some("2026-11-22T10:12:30Z"));
         assert_eq!(
@@ -137,13 +150,13 @@ mod tests {
         let ok = verdict(State::Ok, vec![], None);
         assert_eq!(
             for_verdict(&ok, "p", false, now, false),
-            (String::new(), "ok")
+            (String::new(), BadgeState::Ok)
         );
         let unknown = verdict(State::Unknown, vec![], None);
         assert_eq!(for_verdict(&unknown, "p", false, now, false).0, "");
         assert_eq!(
             for_verdict(&unknown, "env", true, now, false),
-            ("aws:env … checking".to_string(), "checking")
+            ("aws:env … checking".to_string(), BadgeState::Checking)
         );
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::report::badge;
 use crate::run::engine::Snapshot;
+use credguard_client::BadgeState;
 use credguard_client::badgefile::{self, ASCII_DIR, NO_PROFILE_FILE, PID_FILE};
 use std::collections::HashMap;
 use std::io::Write;
@@ -62,7 +63,7 @@ impl BadgeFiles {
                 }
                 let checking = snap.checking.contains(&v.profile);
                 let (text, state) = badge::for_verdict(v, &v.profile, checking, now, ascii);
-                countdown |= state == "expiring";
+                countdown |= state == BadgeState::Expiring;
                 wanted.push((dir.join(badgefile::file_name(&v.profile)), text));
             }
             for p in snap.ignored.iter().filter(|p| snap.profile(p).is_none()) {

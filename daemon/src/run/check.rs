@@ -12,12 +12,8 @@ use crate::validate::cache::Cache;
 use crate::verdict::{Code, Problem, Report, SCHEMA_VERSION, State, offline_state};
 use crate::world::World;
 
-pub struct CheckArgs {
-    pub profile: Option<String>,
-    pub json: bool,
-    pub offline: bool,
-    pub fresh: bool,
-}
+pub use credguard_client::check_args::CheckArgs;
+use credguard_client::proto::Validation;
 
 /// The offline half: the files as the tools read them, and every profile (or `only`)
 /// diagnosed.
@@ -69,7 +65,7 @@ pub fn report(world: &World, diags: Vec<Diagnosis>, skew: Option<f64>) -> Report
 /// The whole check: offline diagnosis, then (unless offline) validation through the cache.
 pub async fn run(world: &World, config: &Config, args: &CheckArgs) -> Report {
     let (loaded, diags) = diagnose_files(world, config, args.profile.as_deref());
-    if args.offline {
+    if args.validation == Validation::Offline {
         return offline_report(world, diags);
     }
     let mut cache = match crate::paths::state_dir(world) {
@@ -78,7 +74,13 @@ pub async fn run(world: &World, config: &Config, args: &CheckArgs) -> Report {
     };
     let validator = Validator::from_config(config);
     let (diags, skew) = validator
-        .run(world, &loaded.profiles, diags, &mut cache, args.fresh)
+        .run(
+            world,
+            &loaded.profiles,
+            diags,
+            &mut cache,
+            args.validation == Validation::Fresh,
+        )
         .await;
     if let Err(e) = cache.save() {
         tracing::warn!(error = %e, "verdict cache not saved");

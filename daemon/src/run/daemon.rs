@@ -8,8 +8,9 @@ use crate::paths;
 use crate::run::badges::BadgeFiles;
 use crate::run::desktop::Desktop;
 use crate::run::engine::{Command, Engine, Shared};
+use crate::run::listen::{self, BindError};
 use crate::run::sdnotify::Notifier;
-use crate::run::server::{self, BindError, Ctx};
+use crate::run::serve::{self, Ctx};
 use crate::validate::cache::Cache;
 use crate::world::{Clock, World};
 use credguard_client::paths::{SocketOrigin, process_env, resolve_socket};
@@ -99,11 +100,11 @@ pub async fn serve(
         shared,
         clock: setup.clock,
         commands: tx.clone(),
-        uid: server::my_uid(),
+        uid: listen::my_uid(),
         refused: AtomicU64::new(0),
         bad_requests: AtomicU64::new(0),
     });
-    let server_task = tokio::spawn(server::serve(listener, ctx));
+    let server_task = tokio::spawn(serve::serve(listener, ctx));
     let notifier = setup.notifier;
     notifier.ready();
     while let Some(Signal::Reload) = signals.recv().await {
@@ -132,14 +133,14 @@ pub async fn serve(
 pub fn run() -> i32 {
     let world = World::from_process();
     let (socket, origin) = resolve_socket(&process_env);
-    let activated = server::from_systemd(&process_env);
+    let activated = listen::from_systemd(&process_env);
     if let Some(Ok(b)) = &activated {
         tracing::info!(socket = %b.path.display(), "socket passed by systemd (socket activation)");
         if b.path != socket {
             tracing::warn!(passed = %b.path.display(), expected = %socket.display(), "the passed socket is not where clients look by default; set CREDGUARD_SOCKET for them");
         }
     }
-    let bound = match activated.unwrap_or_else(|| server::bind(&socket, origin)) {
+    let bound = match activated.unwrap_or_else(|| listen::bind(&socket, origin)) {
         Ok(b) => b,
         Err(e @ BindError::AlreadyRunning { .. }) => {
             eprintln!("credguardd: {e}; `credguard status` talks to it");

@@ -35,7 +35,10 @@ impl Engine {
             return;
         }
         let mut world = self.world();
-        for v in CREDENTIAL_VARS.into_iter().chain(credguard_client::rules::EXPIRATION_VARS) {
+        for v in CREDENTIAL_VARS
+            .into_iter()
+            .chain(credguard_client::rules::EXPIRATION_VARS)
+        {
             world.remove_var(v);
         }
         world.set_var("AWS_ACCESS_KEY_ID", &creds.access_key_id);

@@ -29,7 +29,7 @@ use crate::validate::{self, Judged};
 use crate::verdict::Report;
 use crate::world::{Clock, World};
 use calls::Calls;
-use credguard_client::EnvCredentials;
+use credguard_client::{EnvCredentials, Validation};
 use env::EnvSub;
 use settings::Settings;
 use std::collections::{HashMap, HashSet};
@@ -51,12 +51,11 @@ pub enum Command {
     Reload {
         reply: Option<oneshot::Sender<String>>,
     },
-    /// A full check (validation of what is stale, or of everything with `fresh`); replies
-    /// once every needed answer is in.
+    /// A full check (validation of what is stale, of everything when `Fresh`, of nothing
+    /// when `Offline`); replies once every needed answer is in.
     Check {
         only: Option<String>,
-        offline: bool,
-        fresh: bool,
+        validation: Validation,
         reply: oneshot::Sender<Report>,
     },
     /// Credentials from a shell's environment, to diagnose and validate in the background.
@@ -247,10 +246,9 @@ impl Engine {
             }
             Command::Check {
                 only,
-                offline,
-                fresh,
+                validation,
                 reply,
-            } => self.check(only, offline, fresh, reply),
+            } => self.check(only, validation, reply),
             Command::SubmitEnv { creds } => self.submit_env(*creds),
             Command::Shutdown { .. } => {}
         }
@@ -321,16 +319,16 @@ impl Engine {
     fn check(
         &mut self,
         only: Option<String>,
-        offline: bool,
-        fresh: bool,
+        validation: Validation,
         reply: oneshot::Sender<Report>,
     ) {
         let world = self.world();
         let (loaded, diags) = check::diagnose_files(&world, &self.settings.config, only.as_deref());
-        if offline {
+        if validation == Validation::Offline {
             let _ = reply.send(check::offline_report(&world, diags));
             return;
         }
+        let fresh = validation == Validation::Fresh;
         let plan = validate::plan(&world, &loaded.profiles, diags, &self.cache, fresh);
         let pending: HashSet<String> = plan.jobs.keys().cloned().collect();
         self.calls.spawn(plan.jobs);

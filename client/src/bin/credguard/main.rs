@@ -13,128 +13,24 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use credguard_client::badge::{self, Mark, NEUTRAL_MARK};
+use credguard_client::check_args::{self, CheckCommand};
 use credguard_client::envcreds;
 use credguard_client::paths::{process_env, socket_path};
-use credguard_client::{ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange};
+use credguard_client::{
+    BadgeState, ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange,
+};
 
 const PROMPT_TIMEOUT_MS: u64 = 50;
 const TIMEOUT_MS: u64 = 10_000;
 
-const USAGE: &str = "\
-usage: credguard <command> [options]
+mod help;
+mod init;
+mod service;
 
-commands:
-  check [--profile P] [--json] [--offline] [--fresh]
-                      diagnose every profile (or one) and validate it against STS;
-                      works with or without the daemon
-  status [--json]     the daemon's cached verdicts for all profiles
-  doctor [--profile P]
-                      the full report: what the SDK would use in this shell, every
-                      problem with file:line and the exact fix
-  prompt [--ascii]    the badge for this shell (for prompt hooks); never blocks
-  init zsh|bash|fish  print the prompt hook: eval \"$(credguard init zsh)\"
-  reload              the daemon re-reads its config and the AWS files
-  service install|uninstall|status
-                      run credguardd as a systemd user service
-  help [command]      this text, or a command's
-
-options:
-  -h, --help          help (also after a command)
-  -V, --version       the version
-
-exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
-2 usage or internal error";
-
-const HELP_CHECK: &str = "\
-usage: credguard check [--profile P] [--json] [--offline] [--fresh]
-
-Diagnose every profile (or only P) as the AWS SDK reads them and validate the
-credentials against STS (GetCallerIdentity). Asks the running daemon; without one,
-runs the engine here (`credguardd check`).
-
-  --profile P   only this profile (also --profile=P)
-  --json        the machine-readable verdicts (DESIGN.md's contract)
-  --offline     no network: diagnose the files only
-  --fresh       ignore cached verdicts, ask STS again
-
-exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
-2 usage or internal error";
-
-const HELP_STATUS: &str = "\
-usage: credguard status [--json]
-
-The daemon's cached verdicts for all profiles (no STS call).
-
-  --json        the machine-readable verdicts (DESIGN.md's contract)
-
-Needs the daemon (socket: CREDGUARD_SOCKET, else $XDG_RUNTIME_DIR/credguard/
-credguard.sock); exits 2 without one. Waits up to 10 s (CREDGUARD_TIMEOUT_MS).";
-
-const HELP_DOCTOR: &str = "\
-usage: credguard doctor [--profile P]
-
-The full human report: which credentials the SDK would use in this shell, every
-problem with its file:line and the exact fix.
-
-  --profile P   only this profile (also --profile=P)
-
-Needs the daemon; exits 2 without one. Waits up to 10 s (CREDGUARD_TIMEOUT_MS).";
-
-const HELP_PROMPT: &str = "\
-usage: credguard prompt [--ascii]
-
-The badge for this shell's credentials (AWS_PROFILE, else AWS_DEFAULT_PROFILE),
-printed without a newline; nothing when all is well; `aws:?` when the daemon cannot
-tell in time. Never prints an error, always exits 0. Gives up after 50 ms
-(CREDGUARD_PROMPT_TIMEOUT_MS).
-
-  --ascii       plain ASCII badge";
-
-const HELP_RELOAD: &str = "\
-usage: credguard reload
-
-Ask the daemon to re-read its config file and the AWS files now (like SIGHUP). A
-broken config is reported and the previous one kept.";
-
-const HELP_SERVICE: &str = "\
-usage: credguard service install|uninstall|status
-
-Run credguardd as a systemd user service (socket-activated):
-
-  install     write ~/.config/systemd/user/credguard.service (ExecStart: the
-              credguardd next to this program, else on PATH) and credguard.socket,
-              then `systemctl --user daemon-reload` and `enable --now` both
-  uninstall   disable and stop them, remove the units
-  status      are the units installed, are they running
-
-Without a systemd user manager, install writes the units and prints how to start the
-daemon from your shell instead (exit 1). On macOS the same commands manage a launchd
-agent: ~/Library/LaunchAgents/dev.credguard.credguardd.plist, loaded with
-`launchctl bootstrap gui/<uid>`, logging to ~/Library/Logs/credguard.log.";
-
-const HELP_INIT: &str = "\
-usage: credguard init zsh|bash|fish
-
-Print the prompt hook for the shell. Add to your shell's start-up file:
-
-  zsh   (~/.zshrc):                   eval \"$(credguard init zsh)\"
-  bash  (~/.bashrc):                  eval \"$(credguard init bash)\"
-  fish  (~/.config/fish/config.fish): credguard init fish | source
-
-Snippets for other prompts: `credguard init starship` (a custom module),
-`credguard init p10k` (a powerlevel10k segment), `credguard init tmux` (status line).
-
-Settings, read at every prompt: CREDGUARD_BADGE_POSITION (zsh, fish: right|left|none;
-bash: left|none), CREDGUARD_ASCII=1, CREDGUARD_COLOR (a colour name or none),
-CREDGUARD_PROMPT_TIMEOUT_MS. The badge is also in $CREDGUARD_BADGE to place anywhere.";
-
-const INIT_ZSH: &str = include_str!("../../shell/credguard.zsh");
-const INIT_BASH: &str = include_str!("../../shell/credguard.bash");
-const INIT_FISH: &str = include_str!("../../shell/credguard.fish");
-const SNIPPET_STARSHIP: &str = include_str!("../../shell/starship.toml");
-const SNIPPET_P10K: &str = include_str!("../../shell/p10k.zsh");
-const SNIPPET_TMUX: &str = include_str!("../../shell/tmux.conf");
-const PLACEHOLDER: &str = "::CREDGUARD::";
+use help::{
+    HELP_CHECK, HELP_DOCTOR, HELP_PROMPT, HELP_RELOAD, HELP_SERVICE, HELP_STATUS, USAGE,
+    command_help,
+};
 
 fn main() {
     let mut args = std::env::args_os().skip(1);
@@ -162,7 +58,7 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
         "check" => check(&args),
         "status" => status(&args),
         "doctor" => doctor(&args),
-        "init" => init(&args),
+        "init" => init::init(&args),
         "service" => service(&args),
         "reload" => match args.first().map(String::as_str) {
             None => ask(&Request::Reload),
@@ -186,20 +82,6 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
         other if other.starts_with('-') => usage_error(&format!("unknown option {other}")),
         other => usage_error(&format!("unknown command {other:?}")),
     }
-}
-
-fn command_help(cmd: &str) -> Option<&'static str> {
-    Some(match cmd {
-        "check" => HELP_CHECK,
-        "status" => HELP_STATUS,
-        "doctor" => HELP_DOCTOR,
-        "prompt" => HELP_PROMPT,
-        "init" => HELP_INIT,
-        "reload" => HELP_RELOAD,
-        "service" => HELP_SERVICE,
-        "help" => USAGE,
-        _ => return None,
-    })
 }
 
 fn utf8_args(args: &[OsString]) -> Result<Vec<String>, i32> {
@@ -281,7 +163,10 @@ fn prompt(args: &[OsString]) -> i32 {
     };
     let path = socket_path(&process_env);
     let text = match exchange(&path, &Request::Prompt(query), deadline) {
-        Ok(Response::Badge { state, .. }) if state == "need-env" => {
+        Ok(Response::Badge {
+            state: BadgeState::NeedEnv,
+            ..
+        }) => {
             let left = deadline.saturating_sub(start.elapsed());
             match env_creds {
                 Some(c) if !left.is_zero() => match exchange(&path, &Request::SubmitEnv(c), left) {
@@ -458,27 +343,18 @@ fn explain(e: &ClientError, path: &Path, deadline: Duration) -> String {
 }
 
 fn check(args: &[String]) -> i32 {
-    let (mut profile, mut json, mut offline, mut fresh) = (None, false, false, false);
-    let mut i = 0;
-    while i < args.len() {
-        match profile_arg(args, &mut i) {
-            Err(code) => return code,
-            Ok(Some(p)) => profile = Some(p),
-            Ok(None) => match args[i].as_str() {
-                "--json" => json = true,
-                "--offline" => offline = true,
-                "--fresh" => fresh = true,
-                h if is_help(h) => return help(HELP_CHECK),
-                other => return usage_error(&format!("unknown option {other} for check")),
-            },
+    let args = match check_args::parse(args) {
+        Ok(CheckCommand::Run(a)) => a,
+        Ok(CheckCommand::Help) => return help(HELP_CHECK),
+        Err(e) => {
+            usage_error(&e.to_string());
+            return check_args::USAGE_EXIT;
         }
-        i += 1;
-    }
+    };
     let req = Request::Check {
-        profile,
-        json,
-        offline,
-        fresh,
+        profile: args.profile.clone(),
+        json: args.json,
+        validation: args.validation,
     };
     let path = socket_path(&process_env);
     let deadline = env_ms("CREDGUARD_TIMEOUT_MS", TIMEOUT_MS);
@@ -500,7 +376,7 @@ fn check(args: &[String]) -> i32 {
             eprintln!("{why}\ncredguard: checking here instead");
         }
     }
-    run_engine(args)
+    run_engine(&args.to_args())
 }
 
 /// Without a daemon, `check` is the engine run once: exec `credguardd check <args>`.
@@ -522,7 +398,6 @@ fn run_engine(args: &[String]) -> i32 {
 // service
 
 fn service(args: &[String]) -> i32 {
-    use credguard_client::service;
     match args {
         [h] if is_help(h) => help(HELP_SERVICE),
         [cmd] if cmd == "install" => {
@@ -545,94 +420,5 @@ fn service(args: &[String]) -> i32 {
         [cmd] if cmd == "status" => service::status(&process_env),
         [] => usage_error("service needs install, uninstall or status"),
         _ => usage_error(&format!("unknown service command {:?}", args.join(" "))),
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// init
-
-fn init(args: &[String]) -> i32 {
-    let shell = match args {
-        [h] if is_help(h) => return help(HELP_INIT),
-        [s] => s.as_str(),
-        [] => return usage_error("init needs a shell: zsh, bash or fish"),
-        _ => return usage_error("init takes one shell: zsh, bash or fish"),
-    };
-    let (script, fish) = match shell {
-        "zsh" => (INIT_ZSH, false),
-        "bash" => (INIT_BASH, false),
-        "fish" => (INIT_FISH, true),
-        "starship" => return help(SNIPPET_STARSHIP.trim_end()),
-        "p10k" => return help(SNIPPET_P10K.trim_end()),
-        "tmux" => return help(SNIPPET_TMUX.trim_end()),
-        other => {
-            return usage_error(&format!(
-                "unknown shell {other:?} (zsh, bash or fish; snippets: starship, p10k, tmux)"
-            ));
-        }
-    };
-    let exe = match std::env::current_exe() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("credguard: cannot find the path of this program: {e}");
-            return 2;
-        }
-    };
-    let Some(exe) = exe.to_str() else {
-        eprintln!(
-            "credguard: the path of this program is not valid UTF-8: {}",
-            exe.display()
-        );
-        return 2;
-    };
-    out(&render_hook(script, exe, fish));
-    0
-}
-
-/// The hook with every `::CREDGUARD::` (bare, or inside `"…"` or `'…'`) replaced by the
-/// single-quoted path of this program.
-fn render_hook(script: &str, exe: &str, fish: bool) -> String {
-    let quoted = if fish {
-        format!("'{}'", exe.replace('\\', "\\\\").replace('\'', "\\'"))
-    } else {
-        format!("'{}'", exe.replace('\'', "'\\''"))
-    };
-    script
-        .replace(&format!("\"{PLACEHOLDER}\""), &quoted)
-        .replace(&format!("'{PLACEHOLDER}'"), &quoted)
-        .replace(PLACEHOLDER, &quoted)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hooks_are_rendered_with_a_quoted_path() {
-        for (script, fish) in [(INIT_ZSH, false), (INIT_BASH, false), (INIT_FISH, true)] {
-            assert!(script.contains(PLACEHOLDER));
-            let r = render_hook(script, "/opt/my tools/credguard", fish);
-            assert!(!r.contains(PLACEHOLDER));
-            assert!(r.contains("'/opt/my tools/credguard' prompt"), "{r}");
-        }
-        assert_eq!(
-            render_hook("\"::CREDGUARD::\" x", "/a'b", false),
-            "'/a'\\''b' x"
-        );
-        assert_eq!(
-            render_hook("::CREDGUARD:: x", "/a'b\\c", true),
-            "'/a\\'b\\\\c' x"
-        );
-        assert_eq!(render_hook("'::CREDGUARD::' x", "/a", false), "'/a' x");
-    }
-
-    #[test]
-    fn every_command_has_help() {
-        for c in [
-            "check", "status", "doctor", "prompt", "init", "reload", "help",
-        ] {
-            assert!(command_help(c).is_some_and(|h| h.starts_with("usage: credguard")));
-        }
-        assert!(command_help("bogus").is_none());
     }
 }

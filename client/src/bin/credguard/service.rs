@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The unit template (`systemd/credguard.service`).
-pub const UNIT_TEMPLATE: &str = include_str!("../../systemd/credguard.service");
+pub const UNIT_TEMPLATE: &str = include_str!("../../../../systemd/credguard.service");
 pub const UNIT_NAME: &str = "credguard.service";
 /// The socket unit (`systemd/credguard.socket`): the first prompt starts the service.
-pub const SOCKET_TEMPLATE: &str = include_str!("../../systemd/credguard.socket");
+pub const SOCKET_TEMPLATE: &str = include_str!("../../../../systemd/credguard.socket");
 pub const SOCKET_NAME: &str = "credguard.socket";
 const PLACEHOLDER: &str = "::CREDGUARDD::";
 
@@ -30,7 +30,7 @@ pub fn render_unit(credguardd: &str) -> String {
 }
 
 /// The launchd agent template (`launchd/dev.credguard.credguardd.plist`), for macOS.
-pub const PLIST_TEMPLATE: &str = include_str!("../../launchd/dev.credguard.credguardd.plist");
+pub const PLIST_TEMPLATE: &str = include_str!("../../../../launchd/dev.credguard.credguardd.plist");
 pub const PLIST_LABEL: &str = "dev.credguard.credguardd";
 const LOG_PLACEHOLDER: &str = "::LOG::";
 
@@ -348,5 +348,51 @@ mod tests {
         );
         let env = |k: &str| (k == "XDG_CONFIG_HOME").then(|| "/x".to_string());
         assert_eq!(unit_dir(&env), Some(PathBuf::from("/x/systemd/user")));
+    }
+
+    /// macOS's launchd agent, checked here where there is no launchd: rendered with a
+    /// path that needs escaping, it parses as an XML property list (Python's `plistlib`,
+    /// the format's reference reader outside macOS) with the keys launchd needs.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn launchd_agent_is_a_valid_property_list() {
+        let found = Command::new("sh")
+            .args(["-c", "command -v python3"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "python3 missing with CI=true: scripts/setup.sh installs it"
+            );
+            eprintln!("SKIP: python3 not installed (scripts/setup.sh)");
+            return;
+        }
+        let exe = "/Users/me/my <tools> & \"bins\"/credguardd";
+        let log = "/Users/me/Library/Logs/credguard.log";
+        let file =
+            std::env::temp_dir().join(format!("credguard-agent-{}.plist", std::process::id()));
+        std::fs::write(&file, render_plist(exe, log)).unwrap();
+        // one line per key, in an order fixed here; repr() shows types (True, 63, '...')
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import plistlib, sys\n\
+                 with open(sys.argv[1], 'rb') as f:\n    \
+                     p = plistlib.load(f, fmt=plistlib.FMT_XML)\n\
+                 for v in (p['Label'], p['ProgramArguments'], p['RunAtLoad'],\n          \
+                           p['KeepAlive']['SuccessfulExit'], p['Umask'], p['StandardErrorPath']):\n    \
+                     print(repr(v))",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+        let got = String::from_utf8_lossy(&out.stdout);
+        let want = format!(
+            "'{PLIST_LABEL}'\n['/Users/me/my <tools> & \"bins\"/credguardd']\nTrue\nFalse\n63\n'{log}'\n"
+        );
+        assert_eq!(got, want, "{}", String::from_utf8_lossy(&out.stderr));
     }
 }

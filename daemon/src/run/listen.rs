@@ -1,37 +1,16 @@
-//! The socket: created safely (0700 directory, 0600 socket, never through a symlink), one
-//! daemon per user (a lock file), stale sockets replaced, peers of another uid refused,
-//! every connection bounded in time and size, and at most [`MAX_CONNECTIONS`] at once.
+//! Socket setup, before any request is served: the socket created safely (0700
+//! directory, 0600 socket, never through a symlink), one daemon per user (a lock file),
+//! stale sockets replaced, the socket systemd passes taken over (socket activation), and
+//! the peer uid check that refuses every other user. Serving requests is `serve.rs`.
 
-use crate::report::badge;
-use crate::report::render::{self, Style};
-use crate::run::engine::{Command, Shared, Snapshot};
-use crate::verdict::Report;
-use crate::world::Clock;
-use credguard_client::paths::SocketOrigin;
-use credguard_client::proto::{
-    self, PROTOCOL_VERSION, PromptQuery, ProtoError, Request, Response, decode_request,
-    encode_response,
-};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
-use time::OffsetDateTime;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{Semaphore, mpsc, oneshot};
 
-/// Connections served at once; more wait in the kernel's backlog.
-pub const MAX_CONNECTIONS: usize = 256;
-/// The largest request accepted (requests are small; this bounds memory per connection).
-pub const MAX_REQUEST: usize = 64 * 1024;
-/// A client must send its request within this time.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(2);
-/// Longest wait for a check the engine runs (STS timeouts and the confirmation delay).
-pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+use credguard_client::paths::SocketOrigin;
+use tokio::net::UnixStream;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
@@ -283,46 +262,13 @@ fn ensure_private_dir(dir: &Path) -> Result<(), BindError> {
     Ok(())
 }
 
-/// What a connection handler needs.
-pub struct Ctx {
-    pub shared: Arc<Shared>,
-    /// The daemon's clock (the prompt's countdown).
-    pub clock: Clock,
-    pub commands: mpsc::Sender<Command>,
-    pub uid: u32,
-    pub refused: AtomicU64,
-    pub bad_requests: AtomicU64,
-}
-
-/// Accept connections until the listener fails for good.
-pub async fn serve(listener: UnixListener, ctx: Arc<Ctx>) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    loop {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let stream = match listener.accept().await {
-            Ok((s, _)) => s,
-            Err(e) => {
-                // EMFILE and the like: back off instead of spinning
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let ctx = ctx.clone();
-        tokio::spawn(async move {
-            handle(stream, &ctx).await;
-            drop(permit);
-        });
-    }
-}
-
-async fn handle(mut stream: UnixStream, ctx: &Ctx) {
+/// Whether the peer of `stream` is this user (`uid`). Refusals are counted in `refused`
+/// and logged at powers of two, so that a flood cannot fill the log.
+pub fn peer_is(stream: &UnixStream, uid: u32, refused: &AtomicU64) -> bool {
     match stream.peer_cred() {
-        Ok(c) if c.uid() == ctx.uid => {}
+        Ok(c) if c.uid() == uid => true,
         Ok(c) => {
-            let n = ctx.refused.fetch_add(1, Ordering::Relaxed) + 1;
+            let n = refused.fetch_add(1, Ordering::Relaxed) + 1;
             if n.is_power_of_two() {
                 tracing::warn!(
                     uid = c.uid(),
@@ -331,238 +277,11 @@ async fn handle(mut stream: UnixStream, ctx: &Ctx) {
                     "refused a connection from another user"
                 );
             }
-            return;
+            false
         }
         Err(e) => {
             tracing::warn!(error = %e, "cannot tell who connected; refused");
-            return;
+            false
         }
-    }
-    let response = match tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await {
-        Err(_) => return note_bad(ctx, "no request within the time limit"),
-        Ok(Err(ProtoError::Closed)) => return,
-        Ok(Err(ProtoError::Version(n))) => {
-            note_bad(ctx, &format!("client speaks protocol {n}"));
-            Response::VersionMismatch {
-                daemon_protocol: PROTOCOL_VERSION,
-            }
-        }
-        Ok(Err(e @ (ProtoError::Io(_) | ProtoError::Truncated { .. }))) => {
-            return note_bad(ctx, &e.to_string());
-        }
-        Ok(Err(e)) => {
-            note_bad(ctx, &e.to_string());
-            Response::Error {
-                message: format!("bad request: {e}"),
-            }
-        }
-        Ok(Ok(req)) => answer(req, ctx).await,
-    };
-    let Ok(frame) = proto::encode_frame(&encode_response(&response)) else {
-        return;
-    };
-    let _ = tokio::time::timeout(READ_TIMEOUT, stream.write_all(&frame)).await;
-}
-
-fn note_bad(ctx: &Ctx, why: &str) {
-    let n = ctx.bad_requests.fetch_add(1, Ordering::Relaxed) + 1;
-    if n.is_power_of_two() {
-        tracing::warn!(bad_requests = n, "bad request on the socket: {why}");
-    }
-}
-
-async fn read_request(stream: &mut UnixStream) -> Result<Request, ProtoError> {
-    let mut header = [0u8; 4];
-    let mut got = 0;
-    while got < 4 {
-        let n = stream.read(&mut header[got..]).await?;
-        if n == 0 {
-            return Err(if got == 0 {
-                ProtoError::Closed
-            } else {
-                ProtoError::Truncated { expected: 4, got }
-            });
-        }
-        got += n;
-    }
-    let len = proto::frame_len(header, MAX_REQUEST)?;
-    let mut payload = vec![0u8; len];
-    stream.read_exact(&mut payload).await.map_err(|e| {
-        if e.kind() == io::ErrorKind::UnexpectedEof {
-            ProtoError::Truncated {
-                expected: len,
-                got: 0,
-            }
-        } else {
-            ProtoError::Io(e)
-        }
-    })?;
-    decode_request(&payload)
-}
-
-async fn answer(req: Request, ctx: &Ctx) -> Response {
-    match req {
-        Request::Ping => Response::Pong {
-            daemon_version: env!("CARGO_PKG_VERSION").into(),
-        },
-        Request::Prompt(q) => {
-            let snap = ctx.shared.snapshot();
-            prompt(&snap, &q, (ctx.clock)())
-        }
-        Request::Status { json } => text_report(&ctx.shared.snapshot().report, json),
-        Request::Doctor { profile } => match run_check(ctx, profile, false, false).await {
-            Ok(r) => text_report(&r, false),
-            Err(e) => e,
-        },
-        Request::Check {
-            profile,
-            json,
-            offline,
-            fresh,
-        } => match run_check(ctx, profile, offline, fresh).await {
-            Ok(r) => text_report(&r, json),
-            Err(e) => e,
-        },
-        Request::Reload => {
-            let (tx, rx) = oneshot::channel();
-            if ctx
-                .commands
-                .send(Command::Reload { reply: Some(tx) })
-                .await
-                .is_err()
-            {
-                return engine_gone();
-            }
-            match rx.await {
-                Ok(msg) => Response::Text {
-                    body: msg,
-                    exit_code: 0,
-                },
-                Err(_) => engine_gone(),
-            }
-        }
-        Request::EnvVerdict { fingerprint } => Response::Verdict {
-            state: ctx
-                .shared
-                .snapshot()
-                .env
-                .get(&fingerprint)
-                .map_or("none", |v| {
-                    if v.checking {
-                        "checking"
-                    } else {
-                        v.verdict.state.as_str()
-                    }
-                })
-                .into(),
-        },
-        Request::SubmitEnv(creds) => {
-            if ctx
-                .commands
-                .send(Command::SubmitEnv {
-                    creds: Box::new(creds),
-                })
-                .await
-                .is_err()
-            {
-                return engine_gone();
-            }
-            Response::Badge {
-                text: String::new(),
-                state: "submitted".into(),
-            }
-        }
-    }
-}
-
-fn engine_gone() -> Response {
-    Response::Error {
-        message: "the daemon is shutting down".into(),
-    }
-}
-
-async fn run_check(
-    ctx: &Ctx,
-    only: Option<String>,
-    offline: bool,
-    fresh: bool,
-) -> Result<Report, Response> {
-    let (tx, rx) = oneshot::channel();
-    let cmd = Command::Check {
-        only,
-        offline,
-        fresh,
-        reply: tx,
-    };
-    if ctx.commands.send(cmd).await.is_err() {
-        return Err(engine_gone());
-    }
-    match tokio::time::timeout(CHECK_TIMEOUT, rx).await {
-        Ok(Ok(r)) => Ok(r),
-        Ok(Err(_)) => Err(engine_gone()),
-        Err(_) => Err(Response::Error {
-            message: format!(
-                "the check did not finish within {} s",
-                CHECK_TIMEOUT.as_secs()
-            ),
-        }),
-    }
-}
-
-fn text_report(r: &Report, json: bool) -> Response {
-    let body = if json {
-        serde_json::to_string_pretty(r).unwrap_or_default()
-    } else {
-        render::report(r, &Style { color: false })
-    };
-    Response::Text {
-        body,
-        exit_code: r.exit_code(),
-    }
-}
-
-/// The badge for a shell: its environment credentials when it has some, else its
-/// profile (`default` when it names none).
-pub fn prompt(snap: &Snapshot, q: &PromptQuery, now: OffsetDateTime) -> Response {
-    if let Some(fp) = &q.env_fingerprint {
-        return match snap.env.get(fp) {
-            Some(v) => {
-                let (text, state) = badge::for_verdict(
-                    &v.verdict,
-                    credguard_client::badge::ENV_LABEL,
-                    v.checking,
-                    now,
-                    q.ascii,
-                );
-                Response::Badge {
-                    text,
-                    state: state.into(),
-                }
-            }
-            None => Response::Badge {
-                text: String::new(),
-                state: "need-env".into(),
-            },
-        };
-    }
-    let name = q.profile.as_deref().unwrap_or("default");
-    match snap.profile(name) {
-        Some(v) => {
-            let (text, state) =
-                badge::for_verdict(v, name, snap.checking.contains(name), now, q.ascii);
-            Response::Badge {
-                text,
-                state: state.into(),
-            }
-        }
-        // a shell that names no profile and has no default: nothing to say
-        None if q.profile.is_none() || snap.ignored.iter().any(|p| p == name) => Response::Badge {
-            text: String::new(),
-            state: "none".into(),
-        },
-        None => Response::Badge {
-            text: badge::not_found(name, q.ascii),
-            state: "invalid".into(),
-        },
     }
 }

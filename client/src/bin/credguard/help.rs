@@ -1,0 +1,139 @@
+//! The help texts of `credguard` and each of its commands (what `--help` prints).
+
+pub const USAGE: &str = "\
+usage: credguard <command> [options]
+
+commands:
+  check [--profile P] [--json] [--offline] [--fresh]
+                      diagnose every profile (or one) and validate it against STS;
+                      works with or without the daemon
+  status [--json]     the daemon's cached verdicts for all profiles
+  doctor [--profile P]
+                      the full report: what the SDK would use in this shell, every
+                      problem with file:line and the exact fix
+  prompt [--ascii]    the badge for this shell (for prompt hooks); never blocks
+  init zsh|bash|fish  print the prompt hook: eval \"$(credguard init zsh)\"
+  reload              the daemon re-reads its config and the AWS files
+  service install|uninstall|status
+                      run credguardd as a systemd user service
+  help [command]      this text, or a command's
+
+options:
+  -h, --help          help (also after a command)
+  -V, --version       the version
+
+exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
+2 usage or internal error";
+
+pub const HELP_CHECK: &str = "\
+usage: credguard check [--profile P] [--json] [--offline] [--fresh]
+
+Diagnose every profile (or only P) as the AWS SDK reads them and validate the
+credentials against STS (GetCallerIdentity). Asks the running daemon; without one,
+runs the engine here (`credguardd check`).
+
+  --profile P   only this profile (also --profile=P)
+  --json        the machine-readable verdicts (DESIGN.md's contract)
+  --offline     no network: diagnose the files only
+  --fresh       ignore cached verdicts, ask STS again
+
+exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
+2 usage or internal error";
+
+pub const HELP_STATUS: &str = "\
+usage: credguard status [--json]
+
+The daemon's cached verdicts for all profiles (no STS call).
+
+  --json        the machine-readable verdicts (DESIGN.md's contract)
+
+Needs the daemon (socket: CREDGUARD_SOCKET, else $XDG_RUNTIME_DIR/credguard/
+credguard.sock); exits 2 without one. Waits up to 10 s (CREDGUARD_TIMEOUT_MS).";
+
+pub const HELP_DOCTOR: &str = "\
+usage: credguard doctor [--profile P]
+
+The full human report: which credentials the SDK would use in this shell, every
+problem with its file:line and the exact fix.
+
+  --profile P   only this profile (also --profile=P)
+
+Needs the daemon; exits 2 without one. Waits up to 10 s (CREDGUARD_TIMEOUT_MS).";
+
+pub const HELP_PROMPT: &str = "\
+usage: credguard prompt [--ascii]
+
+The badge for this shell's credentials (AWS_PROFILE, else AWS_DEFAULT_PROFILE),
+printed without a newline; nothing when all is well; `aws:?` when the daemon cannot
+tell in time. Never prints an error, always exits 0. Gives up after 50 ms
+(CREDGUARD_PROMPT_TIMEOUT_MS).
+
+  --ascii       plain ASCII badge";
+
+pub const HELP_RELOAD: &str = "\
+usage: credguard reload
+
+Ask the daemon to re-read its config file and the AWS files now (like SIGHUP). A
+broken config is reported and the previous one kept.";
+
+pub const HELP_SERVICE: &str = "\
+usage: credguard service install|uninstall|status
+
+Run credguardd as a systemd user service (socket-activated):
+
+  install     write ~/.config/systemd/user/credguard.service (ExecStart: the
+              credguardd next to this program, else on PATH) and credguard.socket,
+              then `systemctl --user daemon-reload` and `enable --now` both
+  uninstall   disable and stop them, remove the units
+  status      are the units installed, are they running
+
+Without a systemd user manager, install writes the units and prints how to start the
+daemon from your shell instead (exit 1). On macOS the same commands manage a launchd
+agent: ~/Library/LaunchAgents/dev.credguard.credguardd.plist, loaded with
+`launchctl bootstrap gui/<uid>`, logging to ~/Library/Logs/credguard.log.";
+
+pub const HELP_INIT: &str = "\
+usage: credguard init zsh|bash|fish
+
+Print the prompt hook for the shell. Add to your shell's start-up file:
+
+  zsh   (~/.zshrc):                   eval \"$(credguard init zsh)\"
+  bash  (~/.bashrc):                  eval \"$(credguard init bash)\"
+  fish  (~/.config/fish/config.fish): credguard init fish | source
+
+Snippets for other prompts: `credguard init starship` (a custom module),
+`credguard init p10k` (a powerlevel10k segment), `credguard init tmux` (status line).
+
+Settings, read at every prompt: CREDGUARD_BADGE_POSITION (zsh, fish: right|left|none;
+bash: left|none), CREDGUARD_ASCII=1, CREDGUARD_COLOR (a colour name or none),
+CREDGUARD_PROMPT_TIMEOUT_MS. The badge is also in $CREDGUARD_BADGE to place anywhere.";
+
+/// The help of `cmd`, if there is such a command.
+pub fn command_help(cmd: &str) -> Option<&'static str> {
+    Some(match cmd {
+        "check" => HELP_CHECK,
+        "status" => HELP_STATUS,
+        "doctor" => HELP_DOCTOR,
+        "prompt" => HELP_PROMPT,
+        "init" => HELP_INIT,
+        "reload" => HELP_RELOAD,
+        "service" => HELP_SERVICE,
+        "help" => USAGE,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_has_help() {
+        for c in [
+            "check", "status", "doctor", "prompt", "init", "reload", "help",
+        ] {
+            assert!(command_help(c).is_some_and(|h| h.starts_with("usage: credguard")));
+        }
+        assert!(command_help("bogus").is_none());
+    }
+}

@@ -1,0 +1,89 @@
+//! `credguard init zsh|bash|fish`: the prompt hooks in `shell/`, embedded, printed with
+//! the path of this program filled in; and the snippets for starship, p10k and tmux.
+
+use crate::help::HELP_INIT;
+use crate::{help, is_help, out, usage_error};
+
+const INIT_ZSH: &str = include_str!("../../../../shell/credguard.zsh");
+const INIT_BASH: &str = include_str!("../../../../shell/credguard.bash");
+const INIT_FISH: &str = include_str!("../../../../shell/credguard.fish");
+const SNIPPET_STARSHIP: &str = include_str!("../../../../shell/starship.toml");
+const SNIPPET_P10K: &str = include_str!("../../../../shell/p10k.zsh");
+const SNIPPET_TMUX: &str = include_str!("../../../../shell/tmux.conf");
+const PLACEHOLDER: &str = "::CREDGUARD::";
+
+pub fn init(args: &[String]) -> i32 {
+    let shell = match args {
+        [h] if is_help(h) => return help(HELP_INIT),
+        [s] => s.as_str(),
+        [] => return usage_error("init needs a shell: zsh, bash or fish"),
+        _ => return usage_error("init takes one shell: zsh, bash or fish"),
+    };
+    let (script, fish) = match shell {
+        "zsh" => (INIT_ZSH, false),
+        "bash" => (INIT_BASH, false),
+        "fish" => (INIT_FISH, true),
+        "starship" => return help(SNIPPET_STARSHIP.trim_end()),
+        "p10k" => return help(SNIPPET_P10K.trim_end()),
+        "tmux" => return help(SNIPPET_TMUX.trim_end()),
+        other => {
+            return usage_error(&format!(
+                "unknown shell {other:?} (zsh, bash or fish; snippets: starship, p10k, tmux)"
+            ));
+        }
+    };
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("credguard: cannot find the path of this program: {e}");
+            return 2;
+        }
+    };
+    let Some(exe) = exe.to_str() else {
+        eprintln!(
+            "credguard: the path of this program is not valid UTF-8: {}",
+            exe.display()
+        );
+        return 2;
+    };
+    out(&render_hook(script, exe, fish));
+    0
+}
+
+/// The hook with every `::CREDGUARD::` (bare, or inside `"…"` or `'…'`) replaced by the
+/// single-quoted path of this program.
+fn render_hook(script: &str, exe: &str, fish: bool) -> String {
+    let quoted = if fish {
+        format!("'{}'", exe.replace('\\', "\\\\").replace('\'', "\\'"))
+    } else {
+        format!("'{}'", exe.replace('\'', "'\\''"))
+    };
+    script
+        .replace(&format!("\"{PLACEHOLDER}\""), &quoted)
+        .replace(&format!("'{PLACEHOLDER}'"), &quoted)
+        .replace(PLACEHOLDER, &quoted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hooks_are_rendered_with_a_quoted_path() {
+        for (script, fish) in [(INIT_ZSH, false), (INIT_BASH, false), (INIT_FISH, true)] {
+            assert!(script.contains(PLACEHOLDER));
+            let r = render_hook(script, "/opt/my tools/credguard", fish);
+            assert!(!r.contains(PLACEHOLDER));
+            assert!(r.contains("'/opt/my tools/credguard' prompt"), "{r}");
+        }
+        assert_eq!(
+            render_hook("\"::CREDGUARD::\" x", "/a'b", false),
+            "'/a'\\''b' x"
+        );
+        assert_eq!(
+            render_hook("::CREDGUARD:: x", "/a'b\\c", true),
+            "'/a\\'b\\\\c' x"
+        );
+        assert_eq!(render_hook("'::CREDGUARD::' x", "/a", false), "'/a' x");
+    }
+}
