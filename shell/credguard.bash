@@ -1,9 +1,11 @@
 # credguard prompt hook for bash. Load it from ~/.bashrc with:
 #   eval "$(credguard init bash)"
 #
-# From PROMPT_COMMAND (a string, or an array in bash >= 5.1) it asks `credguard prompt`
-# for this shell's badge (empty when all is well), puts it in $CREDGUARD_BADGE and, by
-# default, in front of PS1. The badge is referenced from PS1, never pasted into it, so it
+# From PROMPT_COMMAND (a string, or an array in bash >= 5.1) it reads this shell's badge
+# (empty when all is well) from the file the daemon keeps for the profile, with builtins
+# only (no process); a shell with environment credentials, a profile the daemon keeps no
+# file for, or a daemon that is not running asks `credguard prompt` instead. The badge goes
+# in $CREDGUARD_BADGE and, by default, in front of PS1. The badge is referenced from PS1, never pasted into it, so it
 # is never expanded as code; the user's PS1 and other PROMPT_COMMAND entries are kept.
 #
 # Settings (read at every prompt):
@@ -18,12 +20,38 @@ _credguard_shown=''
 # tells `credguard doctor` that the hook is loaded
 export CREDGUARD_HOOK=bash
 
+# The badge from the daemon's badge file (client/src/badgefile.rs), builtins only: 0 when
+# read. Only without env credentials, with the socket in its default place, on Linux (the
+# liveness record's pid is looked up in /proc).
+_credguard_from_file() {
+  [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${CREDGUARD_SOCKET-} ]] || return 1
+  [[ ${XDG_RUNTIME_DIR-} == /* ]] || return 1
+  local dir=$XDG_RUNTIME_DIR/credguard/badge pid='' comm='' file=.none
+  local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
+  if [[ -n $name ]]; then
+    # a name that is its own file name; any other is asked of the daemon
+    [[ $name == [A-Za-z0-9_]* && $name != *[!A-Za-z0-9._-]* ]] || return 1
+    file=$name
+  fi
+  [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]] && file=.ascii/$file
+  [[ -f $dir/.pid && -f $dir/$file ]] || return 1
+  read -r pid <"$dir/.pid" || [[ -n $pid ]] || return 1
+  [[ -r /proc/$pid/comm ]] || return 1
+  read -r comm <"/proc/$pid/comm" || return 1
+  [[ $comm == credguardd ]] || return 1
+  CREDGUARD_BADGE=''
+  IFS= read -r CREDGUARD_BADGE <"$dir/$file" || true
+  return 0
+}
+
 _credguard_prompt() {
   local status=$? code=''
   # No redirection on the command: with one, bash forks twice for the substitution
   # (≈ 0.3 ms, half the hook's cost; BENCHMARKS.md). `credguard prompt` never writes to
   # stderr; a missing binary is caught by the -x test instead of a 2>/dev/null.
-  if [[ ! -x "::CREDGUARD::" ]]; then
+  if _credguard_from_file; then
+    :
+  elif [[ ! -x "::CREDGUARD::" ]]; then
     CREDGUARD_BADGE=''
   elif [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]]; then
     CREDGUARD_BADGE=$("::CREDGUARD::" prompt --ascii) || CREDGUARD_BADGE=''

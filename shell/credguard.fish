@@ -1,8 +1,10 @@
 # credguard prompt hook for fish. Load it from ~/.config/fish/config.fish with:
 #   credguard init fish | source
 #
-# Asks `credguard prompt` for this shell's badge (empty when all is well) at every
-# prompt, keeps it in $CREDGUARD_BADGE and the function `credguard_badge`, and by
+# At every prompt it reads this shell's badge (empty when all is well) from the file the
+# daemon keeps for the profile, with builtins only (no process); a shell with environment
+# credentials, a profile the daemon keeps no file for, or a daemon that is not running asks
+# `credguard prompt` instead. It keeps the badge in $CREDGUARD_BADGE and the function `credguard_badge`, and by
 # default shows it before the right prompt there was before.
 #
 # Settings (read at every prompt):
@@ -38,7 +40,38 @@ function _credguard_set_status
     return $argv[1]
 end
 
+# The badge from the daemon's badge file (client/src/badgefile.rs), builtins only: 0 when
+# read. Only without env credentials, with the socket in its default place, on Linux (the
+# liveness record's pid is looked up in /proc).
+function _credguard_from_file
+    test -z "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET"; or return 1
+    string match -q -- '/*' "$XDG_RUNTIME_DIR"; or return 1
+    set -l dir $XDG_RUNTIME_DIR/credguard/badge
+    set -l name "$AWS_PROFILE"
+    test -n "$name"; or set name "$AWS_DEFAULT_PROFILE"
+    set -l file .none
+    if test -n "$name"
+        # a name that is its own file name; any other is asked of the daemon
+        string match -qr -- '^[A-Za-z0-9_][A-Za-z0-9._-]*$' "$name"; or return 1
+        set file $name
+    end
+    if test -n "$CREDGUARD_ASCII"; and test "$CREDGUARD_ASCII" != 0
+        set file .ascii/$file
+    end
+    test -f $dir/.pid; and test -f $dir/$file; or return 1
+    read -l pid <$dir/.pid
+    test -n "$pid"; and test -r /proc/$pid/comm; or return 1
+    read -l comm </proc/$pid/comm
+    test "$comm" = credguardd; or return 1
+    read -l text <$dir/$file
+    set -g CREDGUARD_BADGE "$text"
+    return 0
+end
+
 function _credguard_refresh --on-event fish_prompt
+    if _credguard_from_file
+        return
+    end
     if test -n "$CREDGUARD_ASCII"; and test "$CREDGUARD_ASCII" != 0
         set -g CREDGUARD_BADGE ("::CREDGUARD::" prompt --ascii 2>/dev/null)
     else

@@ -1,11 +1,12 @@
 # credguard prompt hook for zsh. Load it from ~/.zshrc with:
 #   eval "$(credguard init zsh)"
 #
-# Before each prompt it asks the credguard daemon for this shell's badge (empty when
-# all is well) and puts it in $CREDGUARD_BADGE and, by default, in front of RPROMPT.
-# Without forking: it talks to the daemon's socket with zsh/net/socket and a 50 ms
-# read timeout; when that module is missing, or the shell has AWS_ACCESS_KEY_ID set
-# (the client fingerprints those), it runs `credguard prompt` instead.
+# Before each prompt it reads this shell's badge (empty when all is well) from the file the
+# daemon keeps for the profile, with builtins only; for a profile without a file it asks
+# the daemon's socket (zsh/net/socket, a 50 ms read timeout); either way without forking.
+# When the module is missing, or the shell has AWS_ACCESS_KEY_ID set (the client
+# fingerprints those), it runs `credguard prompt` instead. The badge goes in
+# $CREDGUARD_BADGE and, by default, in front of RPROMPT.
 #
 # Settings (read at every prompt):
 #   CREDGUARD_BADGE_POSITION  right (default) | left | none (only set $CREDGUARD_BADGE)
@@ -33,6 +34,30 @@ _credguard_socket() {
   else
     REPLY=${TMPDIR:-/tmp}/credguard-$UID/credguard.sock
   fi
+}
+
+# The badge from the daemon's badge file (client/src/badgefile.rs) in REPLY, builtins
+# only: 0 when read. Only with the socket in its default place, on Linux (the liveness
+# record's pid is looked up in /proc).
+_credguard_from_file() {
+  emulate -L zsh
+  [[ -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* ]] || return 1
+  local dir=$XDG_RUNTIME_DIR/credguard/badge pid= comm= file=.none
+  local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
+  if [[ -n $name ]]; then
+    # a name that is its own file name; any other is asked of the daemon
+    [[ $name == [A-Za-z0-9_]* && $name != *[^A-Za-z0-9._-]* ]] || return 1
+    file=$name
+  fi
+  [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]] && file=.ascii/$file
+  [[ -f $dir/.pid && -f $dir/$file && -r /proc ]] || return 1
+  read -r pid <$dir/.pid || [[ -n $pid ]] || return 1
+  [[ -r /proc/$pid/comm ]] || return 1
+  read -r comm </proc/$pid/comm || return 1
+  [[ $comm == credguardd ]] || return 1
+  REPLY=
+  IFS= read -r REPLY <$dir/$file
+  return 0
 }
 
 # One prompt request over the socket; the badge in REPLY. Non-zero when the daemon
@@ -87,7 +112,9 @@ _credguard_ask() {
 
 _credguard_precmd() {
   local badge color
-  if (( _credguard_zsocket )) && [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-} ]]; then
+  if [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-} ]] && _credguard_from_file; then
+    badge=$REPLY
+  elif (( _credguard_zsocket )) && [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-} ]]; then
     _credguard_ask
     badge=$REPLY
   elif [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]]; then

@@ -1,7 +1,9 @@
 //! Real zsh, bash and fish in tmux with the hook loaded (twice) and a running daemon:
 //! the badge appears when the credentials file breaks and goes when it is fixed,
 //! AWS_PROFILE switched in one shell changes only that shell's badge, and with the
-//! daemon killed the prompt still comes back at once, with the neutral mark.
+//! daemon killed the prompt still comes back at once, with the neutral mark. With the
+//! client binary and the socket out of reach, the hooks follow the daemon's badge files
+//! alone (builtins, no process).
 #![allow(clippy::unwrap_used)]
 
 use crate::support;
@@ -132,7 +134,11 @@ impl Drop for Tmux {
 
 /// The start-up file for `shell` that loads the hook twice.
 fn rc(shell: &str, dir: &Path) -> String {
-    let cg = credguard();
+    rc_with(shell, dir, &credguard())
+}
+
+/// [`rc`] with the hook's client at `cg`.
+fn rc_with(shell: &str, dir: &Path, cg: &Path) -> String {
     let cg = cg.display();
     match shell {
         "zsh" => {
@@ -275,4 +281,73 @@ fn shellcheck_passes_on_the_bash_hook() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// The badge files alone: the client the hook would run is deleted and the socket moved
+/// away, so a badge that still follows the credentials file was read from the files
+/// with builtins. The daemon killed with -9 (its pid gone from /proc) sends the hook
+/// back to the client, which shows the neutral mark.
+fn shell_reads_the_badge_files(shell: &str) {
+    if !support::tool("tmux") || !support::tool(shell) {
+        return;
+    }
+    let user = User::new("http://127.0.0.1:9");
+    std::fs::write(user.credentials(), GOOD).unwrap();
+    let mut d = user.start();
+    let badges = user.dir.path().join("runtime/credguard/badge");
+    assert!(
+        badges.join(".pid").is_file(),
+        "no liveness record in {}",
+        badges.display()
+    );
+    let bin = user.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let cg = bin.join("credguard");
+    std::fs::copy(credguard(), &cg).unwrap();
+    let t = Tmux::new(&user);
+    t.window("a", &rc_with(shell, user.dir.path(), &cg));
+    let prompt_sign = format!("{shell}$");
+    t.wait_prompt("a", "a clean prompt", |l| {
+        l.contains(&prompt_sign) && !l.contains("aws:")
+    });
+
+    std::fs::remove_file(&cg).unwrap();
+    let socket = user.socket();
+    let hidden = socket.with_file_name("moved.sock");
+    std::fs::rename(&socket, &hidden).unwrap();
+    std::fs::write(user.credentials(), BROKEN).unwrap();
+    t.wait_prompt("a", "the badge from its file", |l| {
+        l.contains("aws:default ✗ no secret")
+    });
+    std::fs::write(user.credentials(), GOOD).unwrap();
+    t.wait_prompt("a", "the badge gone", |l| {
+        l.contains(&prompt_sign) && !l.contains("aws:")
+    });
+    std::fs::write(user.credentials(), BROKEN).unwrap();
+    t.wait_prompt("a", "the badge again", |l| {
+        l.contains("aws:default ✗ no secret")
+    });
+
+    std::fs::rename(&hidden, &socket).unwrap();
+    std::fs::copy(credguard(), &cg).unwrap();
+    d.signal("KILL");
+    d.wait_exit();
+    t.clear("a");
+    t.send("a", "");
+    t.wait_prompt("a", "the neutral mark", |l| l.contains("aws:?"));
+}
+
+#[test]
+fn zsh_reads_the_badge_files() {
+    shell_reads_the_badge_files("zsh");
+}
+
+#[test]
+fn bash_reads_the_badge_files() {
+    shell_reads_the_badge_files("bash");
+}
+
+#[test]
+fn fish_reads_the_badge_files() {
+    shell_reads_the_badge_files("fish");
 }

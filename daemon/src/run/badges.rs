@@ -154,3 +154,85 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     renamed
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::verdict::{Code, Problem, ProfileVerdict, SourceKind, State};
+
+    fn broken(name: &str) -> ProfileVerdict {
+        ProfileVerdict {
+            profile: name.into(),
+            state: State::Invalid,
+            source: SourceKind::Static,
+            key_id: None,
+            identity: None,
+            expires_at: None,
+            problems: vec![Problem::error(
+                Code::MissingSecret,
+                None,
+                String::new(),
+                String::new(),
+            )],
+        }
+    }
+
+    fn files_under(root: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    out.push(e.path().strip_prefix(root).unwrap().display().to_string());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Profile names that try to leave the directory, or to pass for its own entries, land
+    /// in encoded files inside it; a vanished profile's file goes; `remove` empties it.
+    #[test]
+    fn no_profile_name_writes_outside_the_badge_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("runtime/credguard/badge");
+        let mut b = BadgeFiles::open(dir.clone()).unwrap();
+        let names = ["../../x", "a\nb", ".pid", ".ascii", "/etc/x", "default"];
+        let mut snap = Snapshot::default();
+        snap.report.profiles = names.iter().map(|n| broken(n)).collect();
+        let now = OffsetDateTime::now_utc();
+        assert!(!b.update(&snap, now));
+        let all = files_under(root.path());
+        for f in &all {
+            assert!(
+                f.starts_with("runtime/credguard/badge/"),
+                "{f} outside the badge directory: {all:?}"
+            );
+        }
+        let pid = std::fs::read_to_string(dir.join(PID_FILE)).unwrap();
+        assert_eq!(pid, std::process::id().to_string());
+        let escaped = std::fs::read_to_string(dir.join("~2e2e2f2e2e2f78")).unwrap();
+        assert_eq!(escaped, "aws:../../x ✗ no secret");
+        assert_eq!(
+            std::fs::read_to_string(dir.join(".ascii/default")).unwrap(),
+            "aws:default ! no secret"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join(".none")).unwrap(),
+            "aws:default ✗ no secret"
+        );
+        // 6 profiles + .none, twice, and the liveness record
+        assert_eq!(all.len(), 2 * 7 + 1, "{all:?}");
+
+        snap.report.profiles.truncate(1);
+        b.update(&snap, now);
+        assert!(!dir.join("default").exists());
+        assert_eq!(std::fs::read_to_string(dir.join(".none")).unwrap(), "");
+        b.remove();
+        assert_eq!(files_under(root.path()), Vec::<String>::new());
+    }
+}

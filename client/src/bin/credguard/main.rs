@@ -13,9 +13,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use credguard_client::badge::{self, Mark, NEUTRAL_MARK};
+use credguard_client::badgefile;
 use credguard_client::check_args::{self, CheckCommand};
 use credguard_client::envcreds;
-use credguard_client::paths::{process_env, socket_path};
+use credguard_client::paths::{process_env, resolve_socket, socket_path};
 use credguard_client::{
     BadgeState, ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange,
 };
@@ -161,7 +162,18 @@ fn prompt(args: &[OsString]) -> i32 {
         env_fingerprint: env_creds.as_ref().map(envcreds::fingerprint),
         ascii,
     };
-    let path = socket_path(&process_env);
+    let (path, origin) = resolve_socket(&process_env);
+    // the daemon's badge file for this profile, when there is one: no round trip
+    if env_creds.is_none()
+        && let Some(dir) = badgefile::dir_for(&path, origin)
+        && let Some(text) = badgefile::read(&dir, query.profile.as_deref(), ascii)
+    {
+        let text: String = text.chars().filter(|c| !c.is_control()).collect();
+        if !text.is_empty() {
+            out(&text);
+        }
+        return 0;
+    }
     let text = match exchange(&path, &Request::Prompt(query), deadline) {
         Ok(Response::Badge {
             state: BadgeState::NeedEnv,
