@@ -2,7 +2,10 @@
 //! credential set, bounded concurrency, verdicts cached by fingerprint.
 
 pub mod cache;
+pub mod classify;
+pub mod problems;
 pub mod sts;
+pub mod target;
 
 use crate::aws::files::Profiles;
 use crate::config::Config;
