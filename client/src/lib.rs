@@ -26,7 +26,7 @@ pub use client::{ClientError, exchange};
 pub use paths::{current_uid, socket_path};
 pub use proto::{
     BadgeState, EnvCredentials, MAX_FRAME, PROTOCOL_VERSION, PromptQuery, ProtoError, Request,
-    Response, Validation, mask_key_id,
+    Response, Validation, WatchFormat, WatchQuery, mask_key_id,
 };
 
 use std::path::{Path, PathBuf};

@@ -19,3 +19,4 @@ mod offline;
 mod security;
 mod shells;
 mod systemd;
+mod watch;

@@ -5,7 +5,7 @@
 //! protocol 1 always has; both set is refused (it used to mean "offline", silently).
 
 use super::text::{Fields, Writer};
-use super::{EnvCredentials, PromptQuery, ProtoError, Request, Response, Validation};
+use super::{EnvCredentials, PromptQuery, ProtoError, Request, Response, Validation, WatchQuery};
 
 /// Every message type this build knows (named in errors).
 pub(super) const KINDS: &[&str] = &[
@@ -16,11 +16,13 @@ pub(super) const KINDS: &[&str] = &[
     "check",
     "reload",
     "submit-env",
+    "watch",
     "pong",
     "badge",
     "text",
     "error",
     "version-mismatch",
+    "event",
 ];
 
 /// The payload (without frame header) of a request.
@@ -66,6 +68,13 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
             w.opt("region", &c.region);
             w.finish()
         }
+        Request::Watch(q) => {
+            let mut w = Writer::new("watch");
+            w.opt("profile", &q.profile);
+            w.field("format", q.format.as_str());
+            w.flag("ascii", q.ascii);
+            w.finish()
+        }
     }
 }
 
@@ -97,6 +106,11 @@ pub fn decode_request(payload: &[u8]) -> Result<Request, ProtoError> {
             session_token: f.take("session_token"),
             expiration: f.take("expiration"),
             region: f.take("region"),
+        }),
+        "watch" => Request::Watch(WatchQuery {
+            profile: f.take("profile"),
+            format: f.take("format").as_deref().unwrap_or("text").parse()?,
+            ascii: f.flag("ascii")?,
         }),
         _ => return Err(unknown_type(&f.kind)),
     })
@@ -143,6 +157,11 @@ pub fn encode_response(resp: &Response) -> Vec<u8> {
             w.field("daemon_protocol", &daemon_protocol.to_string());
             w.finish()
         }
+        Response::Event { line } => {
+            let mut w = Writer::new("event");
+            w.field("line", line);
+            w.finish()
+        }
     }
 }
 
@@ -167,6 +186,9 @@ pub fn decode_response(payload: &[u8]) -> Result<Response, ProtoError> {
         "version-mismatch" => Response::VersionMismatch {
             daemon_protocol: f.number("daemon_protocol")?,
         },
+        "event" => Response::Event {
+            line: f.req("line")?,
+        },
         _ => return Err(unknown_type(&f.kind)),
     })
 }
@@ -179,7 +201,7 @@ fn unknown_type(kind: &str) -> ProtoError {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::proto::{BadgeState, MAX_FRAME, read_frame, write_frame};
+    use crate::proto::{BadgeState, MAX_FRAME, WatchFormat, read_frame, write_frame};
 
     const NASTY: &str = "a=b\nc\\d\re\\n ünïcødé ✗ \u{a0}\u{200b}=\\\\\n\n";
 
@@ -233,6 +255,17 @@ mod tests {
                 expiration: Some("2026-11-22T10:00:00Z".into()),
                 region: Some("eu-west-1".into()),
             }),
+            Request::Watch(WatchQuery::default()),
+            Request::Watch(WatchQuery {
+                profile: Some(NASTY.into()),
+                format: WatchFormat::Waybar,
+                ascii: true,
+            }),
+            Request::Watch(WatchQuery {
+                profile: None,
+                format: WatchFormat::Json,
+                ascii: false,
+            }),
         ]
     }
 
@@ -275,6 +308,10 @@ mod tests {
             Response::VersionMismatch { daemon_protocol: 1 },
             Response::VersionMismatch {
                 daemon_protocol: u32::MAX,
+            },
+            Response::Event { line: NASTY.into() },
+            Response::Event {
+                line: String::new(),
             },
         ]
     }
@@ -428,6 +465,7 @@ mod tests {
                 b"v=1\nt=submit-env\nsecret_access_key=s\n",
                 "access_key_id",
             ),
+            ("watch", b"v=1\nt=watch\nformat=xml\n", "xml"),
         ];
         let responses: &[(&str, &[u8], &str)] = &[
             ("pong", b"v=1\nt=pong\n", "daemon_version"),
@@ -439,6 +477,7 @@ mod tests {
                 b"v=1\nt=version-mismatch\ndaemon_protocol=-1\n",
                 "daemon_protocol",
             ),
+            ("event", b"v=1\nt=event\n", "line"),
         ];
         for (kind, payload, says) in requests {
             let err = decode_request(payload).unwrap_err();

@@ -1,6 +1,7 @@
 //! The wire protocol between `credguard` and `credguardd`.
 //!
-//! One request and one response per connection. Each message is a frame: a 4-byte
+//! One request and one response per connection, but for [`Request::Watch`]: the daemon
+//! answers it with a [`Response::Event`] per change for as long as the client reads. Each message is a frame: a 4-byte
 //! big-endian payload length, then the payload. The payload is UTF-8 text, one field per
 //! line, `key=value\n`; values are escaped (`\\` for a backslash, `\n` for a newline,
 //! `\r` for a carriage return) so that no value can break the framing. The first line is
@@ -179,6 +180,55 @@ pub enum Request {
     Reload,
     /// Environment credentials to validate in the background.
     SubmitEnv(EnvCredentials),
+    /// A live feed: the current state, then a line for every change, until the client
+    /// hangs up.
+    Watch(WatchQuery),
+}
+
+/// What `credguard watch` subscribes to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WatchQuery {
+    /// One profile, else every profile.
+    pub profile: Option<String>,
+    pub format: WatchFormat,
+    /// Badges in plain ASCII.
+    pub ascii: bool,
+}
+
+/// How each line of a feed is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WatchFormat {
+    /// The badge text (`aws:prod ✗ expired`; for a profile that is fine: empty with
+    /// `--profile`, else `aws:<profile> ok`).
+    #[default]
+    Text,
+    /// The verdict contract's profile object, one JSON object per line.
+    Json,
+    /// waybar's custom-module JSON: `{"text", "class", "tooltip"}`.
+    Waybar,
+}
+
+impl WatchFormat {
+    pub const ALL: [WatchFormat; 3] = [WatchFormat::Text, WatchFormat::Json, WatchFormat::Waybar];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchFormat::Text => "text",
+            WatchFormat::Json => "json",
+            WatchFormat::Waybar => "waybar",
+        }
+    }
+}
+
+impl FromStr for WatchFormat {
+    type Err = ProtoError;
+
+    fn from_str(s: &str) -> Result<Self, ProtoError> {
+        WatchFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| ProtoError::Malformed(format!("unknown watch format {:?}", shorten(s))))
+    }
 }
 
 /// Daemon to client.
@@ -194,6 +244,8 @@ pub enum Response {
     Error { message: String },
     /// The request spoke another protocol version than the daemon's.
     VersionMismatch { daemon_protocol: u32 },
+    /// One line of a [`Request::Watch`] feed.
+    Event { line: String },
 }
 
 /// `s` cut to at most 64 bytes (on a character boundary), to quote a peer's text in an

@@ -103,6 +103,7 @@ pub async fn serve(
         uid: listen::my_uid(),
         refused: AtomicU64::new(0),
         bad_requests: AtomicU64::new(0),
+        feeds: tokio::sync::Semaphore::new(serve::MAX_FEEDS),
     });
     let server_task = tokio::spawn(serve::serve(listener, ctx));
     let notifier = setup.notifier;

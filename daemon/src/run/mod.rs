@@ -1,7 +1,7 @@
 //! Running the pipeline: once ([`check`]), or as the daemon ([`daemon`]): the engine actor
 //! ([`engine`]), the badge files it keeps for the prompt hooks ([`badges`]), file watching
 //! ([`watch`]), desktop notifications ([`desktop`], held in [`quiet`] hours), the socket
-//! (set up in [`listen`], served in [`serve`]) and systemd's readiness protocol
+//! (set up in [`listen`], served in [`serve`], live feeds in [`feed`]) and systemd's readiness protocol
 //! ([`sdnotify`]).
 
 pub mod badges;
@@ -9,6 +9,7 @@ pub mod check;
 pub mod daemon;
 pub mod desktop;
 pub mod engine;
+pub mod feed;
 pub mod listen;
 pub mod quiet;
 pub mod sdnotify;

@@ -6,7 +6,7 @@
 use crate::report::badge;
 use crate::report::render::{self, Style};
 use crate::run::engine::{Command, Shared, Snapshot};
-use crate::run::listen;
+use crate::run::{feed, listen};
 use crate::verdict::Report;
 use crate::world::Clock;
 use credguard_client::proto::{
@@ -23,6 +23,8 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// Connections served at once; more wait in the kernel's backlog.
 pub const MAX_CONNECTIONS: usize = 256;
+/// Live feeds (`credguard watch`) open at once; each holds one of the connections.
+pub const MAX_FEEDS: usize = 64;
 /// A client must send its request within this time.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// Longest wait for a check the engine runs (STS timeouts and the confirmation delay).
@@ -31,12 +33,14 @@ pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 /// What a connection handler needs.
 pub struct Ctx {
     pub shared: Arc<Shared>,
-    /// The daemon\'s clock (the prompt\'s countdown).
+    /// The daemon's clock (the prompt's countdown).
     pub clock: Clock,
     pub commands: mpsc::Sender<Command>,
     pub uid: u32,
     pub refused: AtomicU64,
     pub bad_requests: AtomicU64,
+    /// Live feeds open at once (each holds a connection).
+    pub feeds: Semaphore,
 }
 
 /// Accept connections until the listener fails for good.
@@ -85,6 +89,7 @@ async fn handle(mut stream: UnixStream, ctx: &Ctx) {
                 message: format!("bad request: {e}"),
             }
         }
+        Ok(Ok(Request::Watch(q))) => return feed::serve(stream, ctx, q).await,
         Ok(Ok(req)) => answer(req, ctx).await,
     };
     let Ok(frame) = proto::encode_frame(&encode_response(&response)) else {
@@ -167,6 +172,10 @@ async fn answer(req: Request, ctx: &Ctx) -> Response {
                 state: BadgeState::Submitted,
             }
         }
+        // served by `feed::serve` before it gets here
+        Request::Watch(_) => Response::Error {
+            message: "watch is a feed, not a request".into(),
+        },
     }
 }
 

@@ -13,6 +13,8 @@ commands:
                       problem with file:line and the exact fix
   prompt [--ascii]    the badge for this shell (for prompt hooks); never blocks
   init zsh|bash|fish  print the prompt hook: eval \"$(credguard init zsh)\"
+  watch [--json|--waybar] [--ascii] [--profile P]
+                      a live feed: a line per change of any verdict (status bars)
   reload              the daemon re-reads its config and the AWS files
   service install|uninstall|status
                       run credguardd as a systemd user service
@@ -108,6 +110,22 @@ Settings, read at every prompt: CREDGUARD_BADGE_POSITION (zsh, fish: right|left|
 bash: left|none), CREDGUARD_ASCII=1, CREDGUARD_COLOR (a colour name or none),
 CREDGUARD_PROMPT_TIMEOUT_MS. The badge is also in $CREDGUARD_BADGE to place anywhere.";
 
+pub const HELP_WATCH: &str = "\
+usage: credguard watch [--json|--waybar] [--ascii] [--profile P]
+
+A live feed from the daemon for status bars and editors: the current state, then one line
+per change of any verdict (or of profile P), pushed by the daemon, never polled.
+
+  (default)  the badge text (`aws:prod ✗ expired`); with --profile, an empty line when
+             the profile is fine; without, `aws:<profile> ok`
+  --json     the verdict contract's profile object, one JSON object per line
+  --waybar   waybar's custom-module JSON (`return-type: json`): text, class (the state),
+             tooltip (the problems)
+  --ascii    badges in plain ASCII
+
+While the daemon is down it prints `aws:?` once and reconnects (100 ms to 5 s backoff),
+then prints the full state again. It runs until its reader goes away.";
+
 /// The help of `cmd`, if there is such a command.
 pub fn command_help(cmd: &str) -> Option<&'static str> {
     Some(match cmd {
@@ -117,6 +135,7 @@ pub fn command_help(cmd: &str) -> Option<&'static str> {
         "prompt" => HELP_PROMPT,
         "init" => HELP_INIT,
         "reload" => HELP_RELOAD,
+        "watch" => HELP_WATCH,
         "service" => HELP_SERVICE,
         "help" => USAGE,
         _ => return None,
@@ -130,7 +149,7 @@ mod tests {
     #[test]
     fn every_command_has_help() {
         for c in [
-            "check", "status", "doctor", "prompt", "init", "reload", "help",
+            "check", "status", "doctor", "prompt", "init", "reload", "watch", "help",
         ] {
             assert!(command_help(c).is_some_and(|h| h.starts_with("usage: credguard")));
         }

@@ -27,10 +27,11 @@ const TIMEOUT_MS: u64 = 10_000;
 mod help;
 mod init;
 mod service;
+mod watch;
 
 use help::{
-    HELP_CHECK, HELP_DOCTOR, HELP_PROMPT, HELP_RELOAD, HELP_SERVICE, HELP_STATUS, USAGE,
-    command_help,
+    HELP_CHECK, HELP_DOCTOR, HELP_PROMPT, HELP_RELOAD, HELP_SERVICE, HELP_STATUS, HELP_WATCH,
+    USAGE, command_help,
 };
 
 fn main() {
@@ -60,6 +61,13 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
         "status" => status(&args),
         "doctor" => doctor(&args),
         "init" => init::init(&args),
+        "watch" => match args.first().map(String::as_str) {
+            Some(h) if is_help(h) => help(HELP_WATCH),
+            _ => match watch::parse(&args) {
+                Ok(q) => watch::run(&q),
+                Err(why) => usage_error(&why),
+            },
+        },
         "service" => service(&args),
         "reload" => match args.first().map(String::as_str) {
             None => ask(&Request::Reload),

@@ -26,7 +26,7 @@ use crate::run::watch::{Wake, Watch};
 use crate::validate::cache::Cache;
 use crate::validate::sts::Answer;
 use crate::validate::{self, Judged};
-use crate::verdict::Report;
+use crate::verdict::{Report, State};
 use crate::world::{Clock, World};
 use calls::Calls;
 use credguard_client::{EnvCredentials, Validation};
@@ -92,7 +92,7 @@ pub struct Engine {
     desktop: Option<Desktop>,
     policy: Policy,
     badges: Option<BadgeFiles>,
-    /// A badge file shows a countdown: rewrite the badges each minute.
+    /// A profile counts down to its expiry: publish each minute (badge files, live feeds).
     countdown: bool,
 }
 
@@ -370,8 +370,13 @@ impl Engine {
             ignored: self.settings.config.ignore_profiles.clone(),
             generation: self.generation,
         };
+        self.countdown = snapshot
+            .report
+            .profiles
+            .iter()
+            .any(|p| p.state == State::Expiring);
         if let Some(b) = &mut self.badges {
-            self.countdown = b.update(&snapshot, world.now());
+            b.update(&snapshot, world.now());
         }
         self.shared.publish(snapshot);
     }

@@ -1,9 +1,12 @@
-//! What the engine publishes for the socket server: an immutable [`Snapshot`] behind a
-//! lock held only to swap an `Arc`, so a prompt never waits for the engine.
+//! What the engine publishes for the socket server: an immutable [`Snapshot`] in a tokio
+//! `watch` channel (a lock held only to swap an `Arc`), so a prompt never waits for the
+//! engine and a live feed ([`crate::run::feed`]) wakes on every publication, seeing only
+//! the newest one however slowly it reads.
 
 use crate::verdict::{ProfileVerdict, Report};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use tokio::sync::watch;
 
 /// What the socket server reads.
 #[derive(Debug, Default)]
@@ -33,24 +36,29 @@ impl Snapshot {
 }
 
 /// The latest snapshot, shared between the engine (writer) and the server (readers).
-#[derive(Default)]
 pub struct Shared {
-    snapshot: RwLock<Arc<Snapshot>>,
+    snapshot: watch::Sender<Arc<Snapshot>>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            snapshot: watch::Sender::new(Arc::default()),
+        }
+    }
 }
 
 impl Shared {
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        match self.snapshot.read() {
-            Ok(s) => s.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.snapshot.borrow().clone()
+    }
+
+    /// Wakes on every publication (the newest snapshot only, however slow the reader).
+    pub fn subscribe(&self) -> watch::Receiver<Arc<Snapshot>> {
+        self.snapshot.subscribe()
     }
 
     pub(super) fn publish(&self, s: Snapshot) {
-        let s = Arc::new(s);
-        match self.snapshot.write() {
-            Ok(mut g) => *g = s,
-            Err(poisoned) => *poisoned.into_inner() = s,
-        }
+        self.snapshot.send_replace(Arc::new(s));
     }
 }
