@@ -1,5 +1,6 @@
 //! The offline diagnosis: every problem that needs no network, with its place and its fix.
 
+pub mod account;
 pub mod values;
 
 use crate::aws::chain::{self, Base, Chain, ChainError, ChainErrorKind, RoleHop};
@@ -211,6 +212,8 @@ impl Ctx<'_> {
             state: State::Unknown,
             source: SourceKind::None,
             key_id: None,
+            account: None,
+            expected_account: None,
             identity: None,
             expires_at: None,
             problems: Vec::new(),
@@ -970,6 +973,8 @@ impl Ctx<'_> {
                 .key_id
                 .as_deref()
                 .map(|k| mask_key_id(&values::without_hidden(k))),
+            account: None,
+            expected_account: None,
             identity: None,
             expires_at: None,
             problems: Vec::new(),
