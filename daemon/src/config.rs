@@ -1,6 +1,7 @@
 //! `config.toml`: every field has a documented default, so an empty file is a valid config.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -39,6 +40,14 @@ pub struct Config {
     /// A daily window of local time (`"22:00-07:00"`) in which notifications are held and
     /// delivered, for what still stands, when it ends. None: no quiet hours.
     pub quiet_hours: Option<crate::run::quiet::QuietHours>,
+    /// Accounts whose keys are never sent to STS, beside the built-in canary-token accounts
+    /// (`daemon/data/canary-accounts.txt`): 12-digit ids.
+    pub never_validate_accounts: Vec<String>,
+    /// `[accounts]`: the account each profile is meant for, by profile name or glob
+    /// (`prod-*`; `*` any run of characters, `?` one) → 12-digit id. A profile whose key
+    /// belongs to another account is `wrong-account`. An exact name wins over globs, a
+    /// longer glob over a shorter one.
+    pub accounts: BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -59,6 +68,8 @@ impl Default for Config {
             notifications: true,
             mute_profiles: Vec::new(),
             quiet_hours: None,
+            never_validate_accounts: Vec::new(),
+            accounts: BTreeMap::new(),
         }
     }
 }
@@ -104,8 +115,66 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+        let c: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        let not_account = |what: String, v: &str| {
+            format!(
+                "{what}: {v:?} is not a 12-digit AWS account id (account aliases are not supported)"
+            )
+        };
+        for a in &c.never_validate_accounts {
+            if !crate::aws::account::is_account_id(a) {
+                return Err(not_account("never_validate_accounts".into(), a));
+            }
+        }
+        for (rule, a) in &c.accounts {
+            if !crate::aws::account::is_account_id(a) {
+                return Err(not_account(format!("accounts.{rule:?}"), a));
+            }
+        }
+        Ok(c)
     }
+
+    /// The `[accounts]` entry for `profile` (its key and account): the exact name, else the
+    /// longest matching glob.
+    pub fn expected_account(&self, profile: &str) -> Option<(&str, &str)> {
+        if let Some((rule, a)) = self.accounts.get_key_value(profile) {
+            return Some((rule, a));
+        }
+        self.accounts
+            .iter()
+            .filter(|(rule, _)| rule.contains(['*', '?']) && glob(rule, profile))
+            .max_by_key(|(rule, _)| rule.len())
+            .map(|(rule, a)| (rule.as_str(), a.as_str()))
+    }
+
+    /// Is `account` never to be validated by configuration (`never_validate_accounts`)?
+    pub fn never_validate(&self, account: &str) -> bool {
+        self.never_validate_accounts.iter().any(|a| a == account)
+    }
+}
+
+/// `*` matches any run of characters, `?` one character, anything else itself.
+fn glob(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // classic backtracking over the last `*`
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]
@@ -125,5 +194,37 @@ mod tests {
         assert_eq!(c.quiet_hours.unwrap().to_string(), "22:00-07:00");
         let e = Config::parse("notifications = true\nquiet_hours = \"22h-7h\"\n").unwrap_err();
         assert!(e.contains("line 2") && e.contains("\"22:00-07:00\""), "{e}");
+    }
+
+    #[test]
+    fn accounts_by_name_then_longest_glob_and_ids_are_checked() {
+        let c = Config::parse(
+            "never_validate_accounts = [\"123456789012\"]\n\
+             [accounts]\nprod = \"111111111111\"\n\"prod-*\" = \"222222222222\"\n\
+             \"prod-eu-*\" = \"333333333333\"\n\"dev?\" = \"444444444444\"\n",
+        )
+        .unwrap();
+        assert!(c.never_validate("123456789012") && !c.never_validate("111111111111"));
+        assert_eq!(c.expected_account("prod"), Some(("prod", "111111111111")));
+        assert_eq!(
+            c.expected_account("prod-us"),
+            Some(("prod-*", "222222222222"))
+        );
+        assert_eq!(
+            c.expected_account("prod-eu-1"),
+            Some(("prod-eu-*", "333333333333"))
+        );
+        assert_eq!(c.expected_account("dev1"), Some(("dev?", "444444444444")));
+        assert_eq!(c.expected_account("dev12"), None);
+        assert_eq!(c.expected_account("staging"), None);
+        let e = Config::parse("[accounts]\nprod = \"my-prod-alias\"\n").unwrap_err();
+        assert!(
+            e.contains("accounts.\"prod\"") && e.contains("12-digit"),
+            "{e}"
+        );
+        let e = Config::parse("never_validate_accounts = [\"12345\"]\n").unwrap_err();
+        assert!(e.contains("never_validate_accounts"), "{e}");
+        assert!(Config::parse("[accounts]\nprod = 111111111111\n").is_err());
+        assert!(glob("*", "") && glob("a*b*c", "axxbyyc") && !glob("a*b", "ab-c"));
     }
 }

@@ -113,6 +113,13 @@ pub enum Code {
     /// Not validated by policy (credential_process not opted in, credentials only AWS
     /// compute can provide).
     SkippedByPolicy,
+    /// The key belongs to another account than the one config `[accounts]` expects.
+    WrongAccount,
+    /// The key belongs to a canary-token account: never sent to STS.
+    CanaryToken,
+    /// The account the key id encodes is not the one STS answered: a forged key id, or a
+    /// decoding that is wrong.
+    AccountMismatch,
 }
 
 impl Code {
@@ -149,6 +156,9 @@ impl Code {
             Code::InsecurePermissions => "insecure-permissions",
             Code::InvalidProfileConfig => "invalid-profile-config",
             Code::SkippedByPolicy => "skipped-by-policy",
+            Code::WrongAccount => "wrong-account",
+            Code::CanaryToken => "canary-token",
+            Code::AccountMismatch => "account-mismatch",
         }
     }
 }
@@ -223,9 +233,27 @@ pub struct ProfileVerdict {
     pub state: State,
     pub source: SourceKind,
     pub key_id: Option<String>,
+    /// The AWS account: STS's answer, else decoded offline from the key id (ids minted
+    /// since 2019), else the account of the role the profile assumes; null when unknown.
+    #[serde(default)]
+    pub account: Option<String>,
     pub identity: Option<Identity>,
     pub expires_at: Option<String>,
     pub problems: Vec<Problem>,
+    /// The account config `[accounts]` expects, carried from the offline pass to STS's
+    /// answer; not part of the JSON contract.
+    #[serde(skip)]
+    pub expected_account: Option<Expectation>,
+}
+
+/// An `[accounts]` entry that applies to a profile, and where its key (or role) is set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expectation {
+    pub account: String,
+    /// The `[accounts]` key that matched: the profile name or a glob.
+    pub rule: String,
+    /// Where the key id (or role_arn) that decides the account is set.
+    pub location: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -274,7 +302,10 @@ pub fn state_of(problems: &[Problem], accepted: bool) -> State {
         }
         return State::Invalid;
     }
-    if problems.iter().any(|p| p.code == Code::SkippedByPolicy) {
+    if problems
+        .iter()
+        .any(|p| matches!(p.code, Code::SkippedByPolicy | Code::CanaryToken))
+    {
         return State::Skipped;
     }
     if problems.iter().any(|p| p.code == Code::Expiring) {

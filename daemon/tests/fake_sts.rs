@@ -171,6 +171,8 @@ fn diag(key: &str, token: Option<&str>) -> Diagnosis {
             state: State::Unknown,
             source: SourceKind::Static,
             key_id: None,
+            account: None,
+            expected_account: None,
             identity: None,
             expires_at: None,
             problems: vec![],

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod account;
 mod botocore;
 mod cli;
 mod conformance;

@@ -1,10 +1,12 @@
-//! Reading what the AWS tools read, as they read it: where the shared files are and which
+//! Reading what the AWS tools read, as they read it: the account an access key id encodes
+//! and the known canary-token accounts ([`account`]), where the shared files are and which
 //! profile is selected ([`locate`]), the raw line scanner ([`scan`]), the profile files as
 //! the SDK parses them ([`files`]), the credential chain of a profile ([`chain`]), the SSO,
 //! CLI and console-login caches ([`sso`], [`clicache`], [`login`]), `credential_process`
 //! ([`process`]) and expiry timestamps ([`expiry`]). [`fsread`] reads a file someone else
 //! wrote without ever hanging.
 
+pub mod account;
 pub mod chain;
 pub mod clicache;
 pub mod expiry;

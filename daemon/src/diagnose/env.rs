@@ -28,7 +28,7 @@ impl EnvCreds {
 }
 
 /// None when neither half of a key pair is set (unset and empty are the same).
-pub(super) fn env_credentials(world: &World) -> Option<EnvCreds> {
+pub(crate) fn env_credentials(world: &World) -> Option<EnvCreds> {
     let key_id = world.var("AWS_ACCESS_KEY_ID").map(str::to_string);
     let secret = world.var("AWS_SECRET_ACCESS_KEY").map(str::to_string);
     if key_id.is_none() && secret.is_none() {
@@ -76,6 +76,8 @@ impl Ctx<'_> {
                 .as_deref()
                 .map(|k| mask_key_id(&rules::without_hidden(k))),
             identity: None,
+            account: None,
+            expected_account: None,
             expires_at: None,
             problems: Vec::new(),
         };

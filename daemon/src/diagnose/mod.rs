@@ -14,6 +14,7 @@
 //!   permissions);
 //! * `expiry`: expiry fields, expired and expiring.
 
+pub mod account;
 mod assume_role;
 mod context;
 mod env;

@@ -18,6 +18,8 @@ impl Ctx<'_> {
             source: SourceKind::None,
             key_id: None,
             identity: None,
+            account: None,
+            expected_account: None,
             expires_at: None,
             problems: Vec::new(),
         };

@@ -40,6 +40,9 @@ pub fn reason(code: Code) -> &'static str {
         Code::InsecurePermissions => "permissions",
         Code::InvalidProfileConfig => "bad config",
         Code::SkippedByPolicy => "skipped",
+        Code::WrongAccount => "other account",
+        Code::CanaryToken => "canary",
+        Code::AccountMismatch => "account mismatch",
     }
 }
 
@@ -117,6 +120,8 @@ mod tests {
             state,
             source: SourceKind::Static,
             key_id: None,
+            account: None,
+            expected_account: None,
             identity: None,
             expires_at: expires_at.map(str::to_string),
             problems,
@@ -154,6 +159,25 @@ mod tests {
         );
         let unknown = verdict(State::Unknown, vec![], None);
         assert_eq!(for_verdict(&unknown, "p", false, now, false).0, "");
+        let wrong = verdict(
+            State::Invalid,
+            vec![problem(Code::WrongAccount, Severity::Error)],
+            None,
+        );
+        assert_eq!(
+            for_verdict(&wrong, "prod", false, now, false),
+            ("aws:prod ✗ other account".to_string(), BadgeState::Invalid)
+        );
+        let canary = verdict(
+            State::Skipped,
+            vec![problem(Code::CanaryToken, Severity::Info)],
+            None,
+        );
+        assert_eq!(
+            for_verdict(&canary, "trap", false, now, false),
+            (String::new(), BadgeState::Skipped),
+            "a canary key is no error in the prompt"
+        );
         assert_eq!(
             for_verdict(&unknown, "env", true, now, false),
             ("aws:env … checking".to_string(), BadgeState::Checking)

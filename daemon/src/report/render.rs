@@ -27,7 +27,8 @@ fn state_word(style: &Style, s: State) -> String {
     style.paint(code, s.as_str())
 }
 
-/// One block per profile: state, source, key, identity, then each problem with its place and fix.
+/// One block per profile: state, source, key, account, identity, then each problem with its
+/// place and fix.
 pub fn report(r: &Report, style: &Style) -> String {
     let mut out = String::new();
     for p in &r.profiles {
@@ -42,6 +43,9 @@ pub fn report(r: &Report, style: &Style) -> String {
             let _ = write!(out, ", key {k}");
         }
         out.push(')');
+        if let Some(a) = &p.account {
+            let _ = write!(out, "  account {a}");
+        }
         if let Some(id) = &p.identity {
             let _ = write!(out, "  {}", id.arn);
         }

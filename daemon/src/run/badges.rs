@@ -168,6 +168,8 @@ mod tests {
             source: SourceKind::Static,
             key_id: None,
             identity: None,
+            account: None,
+            expected_account: None,
             expires_at: None,
             problems: vec![Problem::error(
                 Code::MissingSecret,

@@ -16,14 +16,15 @@ pub use credguard_client::check_args::CheckArgs;
 use credguard_client::proto::Validation;
 
 /// The offline half: the files as the tools read them, and every profile (or `only`)
-/// diagnosed.
+/// diagnosed, with its account (and the canary and expected-account guards).
 pub fn diagnose_files(
     world: &World,
     config: &Config,
     only: Option<&str>,
 ) -> (Loaded, Vec<Diagnosis>) {
     let loaded = files::load(world);
-    let diags = diagnose::diagnose(world, &loaded, config, &Options { only });
+    let mut diags = diagnose::diagnose(world, &loaded, config, &Options { only });
+    diagnose::account::annotate(world, &loaded, config, &mut diags);
     (loaded, diags)
 }
 

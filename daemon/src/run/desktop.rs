@@ -281,6 +281,8 @@ mod tests {
             state,
             source: SourceKind::Session,
             key_id: None,
+            account: None,
+            expected_account: None,
             identity: None,
             expires_at: expires_at.map(str::to_string),
             problems: vec![Problem::error(

@@ -11,7 +11,7 @@ use crate::aws::files::Profiles;
 use crate::config::Config;
 use crate::diagnose::{Diagnosis, Material};
 use crate::validate::cache::{Cache, Entry};
-use crate::verdict::state_of;
+use crate::verdict::{Code, state_of};
 use crate::world::World;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,6 +24,8 @@ pub struct Validator {
     pub ok_interval: i64,
     pub retry_min: i64,
     pub retry_max: i64,
+    /// Config `never_validate_accounts`: with the built-in canary accounts, keys never sent.
+    pub never_validate: Vec<String>,
 }
 
 impl Validator {
@@ -38,6 +40,7 @@ impl Validator {
             ok_interval: i64::from(c.revalidate_ok_minutes) * 60,
             retry_min: i64::from(c.retry_unknown_min_seconds),
             retry_max: i64::from(c.retry_unknown_max_seconds),
+            never_validate: c.never_validate_accounts.clone(),
         }
     }
 
@@ -75,12 +78,28 @@ impl Validator {
         job: Job,
     ) -> impl std::future::Future<Output = (String, Answer)> + Send + 'static {
         let settings = self.settings.clone();
+        let refused = self.never_sends(&job.material);
         async move {
+            if refused {
+                return (fp, canary_refusal());
+            }
             let _permit = sem.acquire_owned().await;
             let answer = sts::validate(&job.material, &job.target, &settings).await;
             let answer = scrub(answer, &job.material);
             (fp, answer)
         }
+    }
+
+    /// A key of a canary-token account (built-in or configured)? The account pass takes the
+    /// material of such keys away before any call is planned ([`crate::diagnose::account`]);
+    /// this is the last guard before the network, for any path that would miss it.
+    pub fn never_sends(&self, m: &Material) -> bool {
+        crate::aws::account::decode(&m.key_id)
+            .account()
+            .is_some_and(|a| {
+                crate::aws::account::canary(a).is_some()
+                    || self.never_validate.iter().any(|n| n == a)
+            })
     }
 
     /// Store an answer: definite answers stay fresh for the ok interval, unknown ones are
@@ -133,6 +152,9 @@ pub struct Plan {
     pub jobs: HashMap<String, Job>,
 }
 
+/// The calls to make. Keys of canary-token accounts have no material by now (the account
+/// pass, [`crate::diagnose::account::annotate`], took it with the `canary-token` problem),
+/// so no job is ever created for them, not even with `fresh`.
 pub fn plan(
     world: &World,
     profiles: &Profiles,
@@ -193,8 +215,21 @@ pub fn apply(d: &mut Diagnosis, entry: &Entry) {
     let accepted = matches!(entry.outcome, Outcome::Valid(_));
     if let Outcome::Valid(id) = &entry.outcome {
         v.identity = Some(id.clone());
+        crate::diagnose::account::confirm(d, id);
     }
-    v.state = state_of(&v.problems, accepted);
+    d.verdict.state = state_of(&d.verdict.problems, accepted);
+}
+
+/// The answer for a call the last guard refused: no definite answer, never sent.
+fn canary_refusal() -> Answer {
+    tracing::error!("a canary-token key reached the STS call and was held back");
+    Answer {
+        outcome: Outcome::Unknown {
+            code: Code::CanaryToken,
+            message: "the key belongs to a canary-token account: not sent to AWS".into(),
+        },
+        skew_seconds: None,
+    }
 }
 
 /// STS and STS-compatible servers may echo request parts in error messages: never keep

@@ -12,10 +12,12 @@ use super::classify::classify_error;
 use crate::diagnose::Material;
 use crate::verdict::{Code, Identity};
 use aws_credential_types::Credentials;
-use aws_sdk_sts::config::{BehaviorVersion, Region};
+use aws_sdk_sts::config::{AppName, BehaviorVersion, Region};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::date_time::Format;
@@ -97,6 +99,38 @@ impl Intercept for DateInterceptor {
     }
 }
 
+/// `credguard/<version>`: appended to the SDK's user agent on every STS request, so that
+/// credguard's calls are recognisable in CloudTrail.
+pub const USER_AGENT: &str = concat!("credguard/", env!("CARGO_PKG_VERSION"));
+
+/// Appends [`USER_AGENT`] to the `User-Agent` header. The SDK's `app_name` renders only
+/// `app/credguard` (no version), and it writes the header in its own `modify_before_signing`,
+/// which runs after a client's interceptors: so this runs before transmit, after signing.
+/// SigV4 never signs `User-Agent` (aws-sigv4 excludes it), so the signature stays valid.
+#[derive(Debug, Clone, Default)]
+struct UserAgentInterceptor;
+
+impl Intercept for UserAgentInterceptor {
+    fn name(&self) -> &'static str {
+        "credguard-user-agent"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let headers = context.request_mut().headers_mut();
+        let ua = match headers.get("user-agent") {
+            Some(sdk) => format!("{sdk} {USER_AGENT}"),
+            None => USER_AGENT.to_string(),
+        };
+        headers.insert("user-agent", ua);
+        Ok(())
+    }
+}
+
 /// One GetCallerIdentity, classified; SignatureDoesNotMatch is confirmed by a second call.
 pub async fn validate(m: &Material, target: &Target, settings: &Settings) -> Answer {
     let first = call(m, target, settings).await;
@@ -128,10 +162,12 @@ async fn call(m: &Material, target: &Target, settings: &Settings) -> Answer {
                     .operation_timeout(settings.call_timeout)
                     .build(),
             )
+            .interceptor(UserAgentInterceptor)
             .interceptor(capture.clone());
         if let Some(e) = &target.endpoint {
             b = b.endpoint_url(e.clone());
         }
+        b.set_app_name(AppName::new("credguard").ok());
         aws_sdk_sts::Client::from_conf(b.build())
     };
     let creds = Credentials::new(

@@ -171,6 +171,8 @@ pub struct Recorded {
     /// the form body's `Action`, e.g. `GetCallerIdentity`
     pub action: Option<String>,
     pub has_session_token: bool,
+    /// the `User-Agent` header
+    pub user_agent: Option<String>,
 }
 
 /// A moto server on 127.0.0.1 with auth enforced; killed on drop.
@@ -565,6 +567,7 @@ fn recorded(e: &Value) -> Recorded {
         service: scope.get(3).cloned(),
         action,
         has_session_token: header(&e["headers"], "X-Amz-Security-Token").is_some(),
+        user_agent: header(&e["headers"], "User-Agent").map(str::to_string),
     }
 }
 

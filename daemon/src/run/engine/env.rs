@@ -53,9 +53,11 @@ impl Engine {
             world.set_var("AWS_REGION", r);
         }
         let Some(loaded) = &self.loaded else { return };
-        let Some(diag) = diagnose::diagnose_env(&world, loaded, &self.settings.config) else {
+        let Some(mut diag) = diagnose::diagnose_env(&world, loaded, &self.settings.config) else {
             return;
         };
+        let config = &self.settings.config;
+        diagnose::account::annotate(&world, loaded, config, std::slice::from_mut(&mut diag));
         let job = diag.material.as_ref().map(|m| Job {
             material: m.clone(),
             target: sts::target(&world, &loaded.profiles, None),
