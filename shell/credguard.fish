@@ -60,9 +60,10 @@ function _credguard_from_file
     end
     test -f $dir/.pid; and test -f $dir/$file; or return 1
     read -l pid <$dir/.pid
-    test -n "$pid"; and test -r /proc/$pid/comm; or return 1
-    read -l comm </proc/$pid/comm
-    test "$comm" = credguardd; or return 1
+    string match -qr -- '^[0-9]+$' "$pid"; and test -r /proc/$pid/stat; or return 1
+    # alive: /proc/<pid>/stat names credguardd in a state other than zombie or dead
+    read -l stat </proc/$pid/stat
+    string match -qr -- "^$pid \(credguardd\) [^ZX]" "$stat"; or return 1
     read -l text <$dir/$file
     set -g CREDGUARD_BADGE "$text"
     return 0

@@ -42,7 +42,7 @@ _credguard_socket() {
 _credguard_from_file() {
   emulate -L zsh
   [[ -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* ]] || return 1
-  local dir=$XDG_RUNTIME_DIR/credguard/badge pid= comm= file=.none
+  local dir=$XDG_RUNTIME_DIR/credguard/badge pid= stat= file=.none
   local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
   if [[ -n $name ]]; then
     # a name that is its own file name; any other is asked of the daemon
@@ -52,9 +52,10 @@ _credguard_from_file() {
   [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]] && file=.ascii/$file
   [[ -f $dir/.pid && -f $dir/$file && -r /proc ]] || return 1
   read -r pid <$dir/.pid || [[ -n $pid ]] || return 1
-  [[ -r /proc/$pid/comm ]] || return 1
-  read -r comm </proc/$pid/comm || return 1
-  [[ $comm == credguardd ]] || return 1
+  # alive: /proc/<pid>/stat names credguardd in a state other than zombie or dead
+  [[ -r /proc/$pid/stat ]] || return 1
+  read -r stat </proc/$pid/stat || return 1
+  [[ $stat == "$pid (credguardd) "[^ZX]* ]] || return 1
   REPLY=
   IFS= read -r REPLY <$dir/$file
   return 0

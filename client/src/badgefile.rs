@@ -68,7 +68,9 @@ pub fn path(dir: &Path, profile: Option<&str>, ascii: bool) -> PathBuf {
     }
 }
 
-/// Whether the pid in `dir`'s liveness record is a live `credguardd` (Linux: `/proc`).
+/// Whether the pid in `dir`'s liveness record is a live `credguardd` (Linux: `/proc`):
+/// `/proc/<pid>/stat` names it, in a state other than zombie or dead (a daemon killed but
+/// not yet reaped by its parent is dead).
 pub fn daemon_alive(dir: &Path) -> bool {
     let Ok(pid) = std::fs::read_to_string(dir.join(PID_FILE)) else {
         return false;
@@ -76,7 +78,10 @@ pub fn daemon_alive(dir: &Path) -> bool {
     let Ok(pid) = pid.trim().parse::<u32>() else {
         return false;
     };
-    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim_end() == "credguardd")
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.strip_prefix(&format!("{pid} (credguardd) "))
+            .is_some_and(|rest| !rest.starts_with(['Z', 'X']))
+    })
 }
 
 /// The badge text for `profile`, if the daemon is alive and keeps a file for it.
@@ -138,5 +143,33 @@ mod tests {
         for own in [PID_FILE, NO_PROFILE_FILE, ASCII_DIR] {
             assert!(!is_plain(own), "{own}");
         }
+    }
+
+    /// Liveness from `/proc`: a running `credguardd` is alive; the same program killed
+    /// and not yet reaped (a zombie), another program, or a pid that is gone is not.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn liveness_is_a_running_credguardd() {
+        let dir = std::env::temp_dir().join(format!("credguard-badgefile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fake = dir.join("credguardd");
+        std::fs::copy("/bin/sleep", &fake).unwrap();
+        let record = |pid: u32| std::fs::write(dir.join(PID_FILE), pid.to_string()).unwrap();
+        let mut running = std::process::Command::new(&fake).arg("30").spawn().unwrap();
+        record(running.id());
+        assert!(daemon_alive(&dir));
+        running.kill().unwrap();
+        // killed, not reaped: a zombie until wait()
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(!daemon_alive(&dir), "a zombie is not alive");
+        let pid = running.id();
+        running.wait().unwrap();
+        record(pid);
+        assert!(!daemon_alive(&dir), "a pid that is gone");
+        record(std::process::id());
+        assert!(!daemon_alive(&dir), "another program");
+        std::fs::write(dir.join(PID_FILE), "not a pid").unwrap();
+        assert!(!daemon_alive(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -221,13 +221,19 @@ fn kill_9_leaves_a_neutral_mark_and_a_restart_recovers_the_socket() {
         "status tells how to start the daemon: {err}"
     );
 
-    // a hung daemon (stopped) costs the prompt its deadline, not more
+    // a hung daemon (stopped): its badge files still answer at no cost (it is alive, its
+    // last badge stands), and a question only the socket can answer (a profile with no
+    // badge file) costs the prompt its deadline, not more
     let mut d = user.start();
     assert!(d.log().contains("stale socket"), "{}", d.log());
     d.signal("STOP");
+    assert_eq!(user.prompt(&[]), "aws:default ✗ no secret");
     let start = Instant::now();
     assert_eq!(
-        user.prompt(&[("CREDGUARD_PROMPT_TIMEOUT_MS", "100")]),
+        user.prompt(&[
+            ("CREDGUARD_PROMPT_TIMEOUT_MS", "100"),
+            ("AWS_PROFILE", "not-a-profile")
+        ]),
         "aws:?"
     );
     eprintln!(

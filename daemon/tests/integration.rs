@@ -19,5 +19,6 @@ mod notifications;
 mod offline;
 mod security;
 mod shells;
+mod statusbars;
 mod systemd;
 mod watch;

@@ -10,6 +10,10 @@ const INIT_FISH: &str = include_str!("../../../../shell/credguard.fish");
 const SNIPPET_STARSHIP: &str = include_str!("../../../../shell/starship.toml");
 const SNIPPET_P10K: &str = include_str!("../../../../shell/p10k.zsh");
 const SNIPPET_TMUX: &str = include_str!("../../../../shell/tmux.conf");
+const SNIPPET_WAYBAR: &str = include_str!("../../../../shell/waybar.jsonc");
+const SNIPPET_I3BLOCKS: &str = include_str!("../../../../shell/i3blocks.conf");
+const SNIPPET_POLYBAR: &str = include_str!("../../../../shell/polybar.ini");
+const SNIPPET_SWIFTBAR: &str = include_str!("../../../../shell/swiftbar.sh");
 const PLACEHOLDER: &str = "::CREDGUARD::";
 
 pub fn init(args: &[String]) -> i32 {
@@ -25,10 +29,15 @@ pub fn init(args: &[String]) -> i32 {
         "fish" => (INIT_FISH, true),
         "starship" => return help(SNIPPET_STARSHIP.trim_end()),
         "p10k" => return help(SNIPPET_P10K.trim_end()),
-        "tmux" => return help(SNIPPET_TMUX.trim_end()),
+        // status bars: the snippet with this program's path, like the hooks
+        "tmux" => (SNIPPET_TMUX, false),
+        "waybar" => (SNIPPET_WAYBAR, false),
+        "i3blocks" => (SNIPPET_I3BLOCKS, false),
+        "polybar" => (SNIPPET_POLYBAR, false),
+        "swiftbar" | "xbar" => (SNIPPET_SWIFTBAR, false),
         other => {
             return usage_error(&format!(
-                "unknown shell {other:?} (zsh, bash or fish; snippets: starship, p10k, tmux)"
+                "unknown shell {other:?} (zsh, bash or fish; snippets: starship, p10k, tmux, waybar, i3blocks, polybar, swiftbar)"
             ));
         }
     };
