@@ -2,7 +2,7 @@
 //! the path of this program filled in; and the snippets for starship, p10k and tmux.
 
 use crate::help::HELP_INIT;
-use crate::{help, is_help, out, usage_error};
+use crate::{command_error, help, is_help};
 
 const INIT_ZSH: &str = include_str!("../../../../shell/credguard.zsh");
 const INIT_BASH: &str = include_str!("../../../../shell/credguard.bash");
@@ -11,13 +11,21 @@ const SNIPPET_STARSHIP: &str = include_str!("../../../../shell/starship.toml");
 const SNIPPET_P10K: &str = include_str!("../../../../shell/p10k.zsh");
 const SNIPPET_TMUX: &str = include_str!("../../../../shell/tmux.conf");
 const PLACEHOLDER: &str = "::CREDGUARD::";
+/// What `init` takes: the shells, then the snippets.
+const SHELLS: [&str; 6] = ["zsh", "bash", "fish", "starship", "p10k", "tmux"];
 
 pub fn init(args: &[String]) -> i32 {
     let shell = match args {
         [h] if is_help(h) => return help(HELP_INIT),
         [s] => s.as_str(),
-        [] => return usage_error("init needs a shell: zsh, bash or fish"),
-        _ => return usage_error("init takes one shell: zsh, bash or fish"),
+        [] => return command_error("init", "init needs a shell: zsh, bash or fish").report(),
+        [_, extra, ..] => {
+            return command_error(
+                "init",
+                &format!("unexpected argument '{extra}': init takes one shell"),
+            )
+            .report();
+        }
     };
     let (script, fish) = match shell {
         "zsh" => (INIT_ZSH, false),
@@ -27,26 +35,31 @@ pub fn init(args: &[String]) -> i32 {
         "p10k" => return help(SNIPPET_P10K.trim_end()),
         "tmux" => return help(SNIPPET_TMUX.trim_end()),
         other => {
-            return usage_error(&format!(
-                "unknown shell {other:?} (zsh, bash or fish; snippets: starship, p10k, tmux)"
-            ));
+            return command_error(
+                "init",
+                &format!(
+                    "unknown shell '{other}' (zsh, bash or fish; snippets: starship, p10k, tmux)"
+                ),
+            )
+            .suggest("shell", other, &SHELLS)
+            .report();
         }
     };
     let exe = match std::env::current_exe() {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("credguard: cannot find the path of this program: {e}");
+            errln!("credguard: cannot find the path of this program: {e}");
             return 2;
         }
     };
     let Some(exe) = exe.to_str() else {
-        eprintln!(
+        errln!(
             "credguard: the path of this program is not valid UTF-8: {}",
             exe.display()
         );
         return 2;
     };
-    out(&render_hook(script, exe, fish));
+    credguard_client::usage::out(&render_hook(script, exe, fish));
     0
 }
 
