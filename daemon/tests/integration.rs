@@ -16,6 +16,8 @@ mod moto;
 mod moto_canary;
 mod notifications;
 mod offline;
+mod report;
 mod security;
 mod shells;
 mod systemd;
+mod usage;
