@@ -169,7 +169,8 @@ fn status_launchd(env: &dyn Fn(&str) -> Option<String>) -> i32 {
         .and_then(|d| launchctl(&["print", &format!("{d}/{PLIST_LABEL}")]))
         .is_ok();
     outln!("launchd: {}", if loaded { "loaded" } else { "not loaded" });
-    0
+    let installed = plist_paths(env).is_some_and(|(p, _)| p.is_file());
+    if installed { 0 } else { 1 }
 }
 
 /// `$XDG_CONFIG_HOME/systemd/user` (absolute only), else `~/.config/systemd/user`.
@@ -195,7 +196,7 @@ fn without_systemd(unit: &Path, why: &str) -> String {
         "credguard: systemd's user manager is not reachable ({why}).\n\
          The unit is at {}; once systemd runs for your user: systemctl --user daemon-reload && systemctl --user enable --now credguard.socket credguard.service\n\
          Without systemd, start the daemon from your shell's start-up file instead, e.g. in ~/.profile:\n  \
-         pgrep -u \"$USER\" -x credguardd >/dev/null || (credguardd >/dev/null 2>&1 &)\n\
+         pgrep -u \"$(id -u)\" -x credguardd >/dev/null || (credguardd >/dev/null 2>&1 &)\n\
          (a second credguardd exits at once: one daemon per user)",
         unit.display()
     )
@@ -277,44 +278,58 @@ pub fn uninstall(env: &dyn Fn(&str) -> Option<String>) -> i32 {
     }
     if let Err(why) = stopped.and_then(|()| systemctl(&["daemon-reload"])) {
         errln!(
-            "credguard: systemd's user manager did not answer ({why}); if credguardd still runs, stop it with `pkill -u \"$USER\" -x credguardd`"
+            "credguard: systemd's user manager did not answer ({why}); if credguardd still runs, stop it with `pkill -u \"$(id -u)\" -x credguardd`"
         );
         return 1;
     }
     0
 }
 
+/// `status`: 0 when the unit is installed and systemd's user manager answers (running or
+/// not, as it says); 1 when the unit is not installed or the manager cannot be asked.
 pub fn status(env: &dyn Fn(&str) -> Option<String>) -> i32 {
     if cfg!(target_os = "macos") {
         return status_launchd(env);
     }
     let unit = unit_dir(env).map(|d| d.join(UNIT_NAME));
+    let mut code = 0;
     match &unit {
         Some(u) if u.is_file() => outln!("unit: {} (installed)", u.display()),
-        Some(u) => outln!(
-            "unit: {} (not installed: `credguard service install`)",
-            u.display()
-        ),
-        None => outln!("unit: no HOME, nowhere to install"),
+        Some(u) => {
+            outln!(
+                "unit: {} (not installed: `credguard service install`)",
+                u.display()
+            );
+            code = 1;
+        }
+        None => {
+            outln!("unit: no HOME, nowhere to install");
+            code = 1;
+        }
     }
     for name in [SOCKET_NAME, UNIT_NAME] {
         match Command::new("systemctl")
             .args(["--user", "is-active", name])
             .output()
         {
-            Ok(o) => {
+            // is-active prints the state (exit 3 for inactive); nothing on stdout means
+            // it could not ask (no user manager, no bus)
+            Ok(o) if !o.stdout.trim_ascii().is_empty() => {
                 let state = String::from_utf8_lossy(&o.stdout).trim().to_string();
-                let err = String::from_utf8_lossy(&o.stderr).trim().to_string();
-                let shown = if state.is_empty() { err } else { state };
-                outln!("systemd {name}: {shown}");
+                outln!("systemd {name}: {state}");
+            }
+            Ok(o) => {
+                let why = String::from_utf8_lossy(&o.stderr).trim().to_string();
+                errln!("credguard: systemd's user manager is not reachable ({why})");
+                return 1;
             }
             Err(e) => {
-                outln!("systemd: systemctl unavailable ({e})");
-                break;
+                errln!("credguard: cannot run systemctl: {e}");
+                return 1;
             }
         }
     }
-    0
+    code
 }
 
 #[cfg(test)]
