@@ -5,10 +5,21 @@
 
 use std::fmt;
 
+use crate::color::{COLOR_VALUES, ColorChoice};
 use crate::proto::Validation;
+use crate::usage::UsageError;
 
-/// The exit code of a usage error (DESIGN.md: 2, usage or internal error).
-pub const USAGE_EXIT: i32 = 2;
+pub use crate::usage::USAGE_EXIT;
+
+/// Every flag `check` takes (for "did you mean").
+pub const FLAGS: &[&str] = &[
+    "--profile",
+    "--json",
+    "--offline",
+    "--fresh",
+    "--color",
+    "--help",
+];
 
 /// What `check` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -19,6 +30,8 @@ pub struct CheckArgs {
     pub json: bool,
     /// `--offline`, `--fresh`, or neither.
     pub validation: Validation,
+    /// `--color auto|always|never` (human output only).
+    pub color: ColorChoice,
 }
 
 /// A parsed `check` command line.
@@ -38,6 +51,10 @@ pub enum CheckArgsError {
     Unknown(String),
     /// `--offline` and `--fresh` together: one says "no STS", the other "STS again".
     OfflineAndFresh,
+    /// `--color` was the last argument.
+    MissingColor,
+    /// `--color` with a value other than auto, always, never.
+    BadColor(String),
 }
 
 impl fmt::Display for CheckArgsError {
@@ -49,11 +66,33 @@ impl fmt::Display for CheckArgsError {
                 f,
                 "--offline and --fresh cannot be used together: --offline asks STS nothing, --fresh asks it again"
             ),
+            CheckArgsError::MissingColor => {
+                write!(f, "--color needs a value: auto, always or never")
+            }
+            CheckArgsError::BadColor(v) => {
+                write!(f, "invalid value '{v}' for --color: auto, always or never")
+            }
         }
     }
 }
 
 impl std::error::Error for CheckArgsError {}
+
+impl CheckArgsError {
+    /// The error as a usage error of the program whose usage and help are given, with a
+    /// "did you mean" for a mistyped flag or colour.
+    pub fn to_usage(&self, usage: &str, help: &str) -> UsageError {
+        let e = UsageError::new(self.to_string(), usage, help);
+        match self {
+            CheckArgsError::Unknown(a) => {
+                let flag = a.split_once('=').map_or(a.as_str(), |(f, _)| f);
+                e.suggest("argument", flag, FLAGS)
+            }
+            CheckArgsError::BadColor(v) => e.suggest("value", v, &COLOR_VALUES),
+            _ => e,
+        }
+    }
+}
 
 /// Parses the arguments after `check`. `--profile` takes the next argument whatever it
 /// is; help wins over anything after it, the first error over anything after it.
@@ -70,11 +109,20 @@ pub fn parse(args: &[String]) -> Result<CheckCommand, CheckArgsError> {
                 let p = it.next().ok_or(CheckArgsError::MissingProfile)?;
                 out.profile = Some(p.clone());
             }
+            "--color" => {
+                let v = it.next().ok_or(CheckArgsError::MissingColor)?;
+                out.color = color(v)?;
+            }
             "-h" | "--help" => return Ok(CheckCommand::Help),
-            other => match other.strip_prefix("--profile=") {
-                Some(p) => out.profile = Some(p.to_string()),
-                None => return Err(CheckArgsError::Unknown(other.to_string())),
-            },
+            other => {
+                if let Some(p) = other.strip_prefix("--profile=") {
+                    out.profile = Some(p.to_string());
+                } else if let Some(v) = other.strip_prefix("--color=") {
+                    out.color = color(v)?;
+                } else {
+                    return Err(CheckArgsError::Unknown(other.to_string()));
+                }
+            }
         }
     }
     out.validation = match (offline, fresh) {
@@ -84,6 +132,10 @@ pub fn parse(args: &[String]) -> Result<CheckCommand, CheckArgsError> {
         (false, false) => Validation::Cached,
     };
     Ok(CheckCommand::Run(out))
+}
+
+fn color(v: &str) -> Result<ColorChoice, CheckArgsError> {
+    ColorChoice::parse(v).ok_or_else(|| CheckArgsError::BadColor(v.to_string()))
 }
 
 impl CheckArgs {
@@ -100,6 +152,9 @@ impl CheckArgs {
             Validation::Offline => v.push("--offline".into()),
             Validation::Fresh => v.push("--fresh".into()),
             Validation::Cached => {}
+        }
+        if self.color != ColorChoice::Auto {
+            v.push(format!("--color={}", self.color));
         }
         v
     }
@@ -119,6 +174,7 @@ mod tests {
             profile: profile.map(str::to_string),
             json,
             validation,
+            color: ColorChoice::Auto,
         })
     }
 
@@ -216,14 +272,48 @@ mod tests {
     }
 
     #[test]
+    fn color_forms_and_errors() {
+        let with = |c| {
+            CheckCommand::Run(CheckArgs {
+                color: c,
+                ..CheckArgs::default()
+            })
+        };
+        assert_eq!(
+            run(&["--color", "never"]).unwrap(),
+            with(ColorChoice::Never)
+        );
+        assert_eq!(run(&["--color=always"]).unwrap(), with(ColorChoice::Always));
+        assert_eq!(run(&["--color"]).unwrap_err(), CheckArgsError::MissingColor);
+        let err = run(&["--color=alwys"]).unwrap_err();
+        assert_eq!(err, CheckArgsError::BadColor("alwys".into()));
+        let u = err.to_usage("usage: x", "x --help");
+        assert_eq!(u.suggestion.unwrap().word, "always");
+        let u = run(&["--jsn"])
+            .unwrap_err()
+            .to_usage("usage: x", "x --help");
+        assert_eq!(u.message, "unknown argument --jsn for check");
+        assert_eq!(u.suggestion.unwrap().word, "--json");
+        let u = run(&["--profil=x"])
+            .unwrap_err()
+            .to_usage("usage: x", "x --help");
+        assert_eq!(u.suggestion.unwrap().word, "--profile");
+    }
+
+    #[test]
     fn to_args_parses_back() {
         for validation in [Validation::Offline, Validation::Cached, Validation::Fresh] {
             for profile in [None, Some("p"), Some(""), Some("a b=c"), Some("--json")] {
-                for json in [false, true] {
+                for (json, color) in [
+                    (false, ColorChoice::Auto),
+                    (true, ColorChoice::Never),
+                    (false, ColorChoice::Always),
+                ] {
                     let a = CheckArgs {
                         profile: profile.map(str::to_string),
                         json,
                         validation,
+                        color,
                     };
                     assert_eq!(parse(&a.to_args()).unwrap(), CheckCommand::Run(a.clone()));
                 }

@@ -8,6 +8,8 @@
 //! * [`rules`]: the credential rules both sides apply (hidden characters, key shapes,
 //!   expiry variables, durations);
 //! * [`check_args`]: the `check` command line, shared by `credguard` and `credguardd`;
+//! * [`usage`]: usage errors ("did you mean") and console output that never panics, and
+//!   [`color`]: `--color`, `NO_COLOR`, `CLICOLOR_FORCE`, for both binaries;
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
@@ -15,12 +17,14 @@ pub mod badge;
 pub mod badgefile;
 pub mod check_args;
 pub mod client;
+pub mod color;
 pub mod envcreds;
 pub mod paths;
 pub mod proto;
 pub mod rules;
 #[cfg(target_os = "linux")]
 mod sys;
+pub mod usage;
 
 pub use client::{ClientError, exchange};
 pub use paths::{current_uid, socket_path};

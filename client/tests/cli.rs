@@ -345,13 +345,16 @@ fn doctor_sends_the_profile() {
         assert_eq!(
             daemon.join().unwrap(),
             Request::Doctor {
-                profile: Some("a b".into())
+                profile: Some("a b".into()),
+                shell_profile: None,
             }
         );
         assert_eq!(out.status.code(), Some(1));
         let o = text(&out.stdout);
         assert!(
-            o.starts_with("This shell\n  credentials: profile default\n"),
+            o.starts_with(
+                "This shell\n  credentials: profile default (neither AWS_PROFILE nor AWS_DEFAULT_PROFILE is set)\n"
+            ),
             "{o}"
         );
         assert!(o.contains("prompt hook: not loaded in this shell"), "{o}");

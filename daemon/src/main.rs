@@ -1,65 +1,136 @@
 //! `credguardd`: the daemon, and `credguardd check` (the engine run once).
+//!
+//! Usage errors and output come from `credguard_client::usage`, the code the client uses
+//! too: one `error:` line, "did you mean", the command's usage, exit 2; a closed or full
+//! stdout ends quietly (exit 2), never with a panic.
 
 use anyhow::Context;
 use credguard::config::Config;
 use credguard::paths;
-use credguard::report::render::{self, Style};
+use credguard::report::render::{self, Style, View};
 use credguard::run::check;
 use credguard::world::World;
 use credguard_client::check_args::{self, CheckCommand};
-use std::io::{IsTerminal, Write};
+use credguard_client::usage::{self, UsageError};
+use std::io::IsTerminal;
 
-const USAGE: &str =
-    "usage: credguardd [run]                 run the daemon in the foreground (logs to
-                                         stderr, or to journald under systemd)
-       credguardd check [--profile P] [--json] [--offline] [--fresh]
-                                         diagnose (and validate) once, then exit
-       credguardd --version";
+const USAGE: &str = "\
+usage: credguardd [run]
+       credguardd check [--profile P] [--json] [--offline] [--fresh] [--color WHEN]
+       credguardd help [command] | --help | --version
+
+commands:
+  run     the daemon in the foreground (the default); logs to stderr, or to journald
+          under systemd
+  check   diagnose (and validate) every profile once, print the report, exit
+
+options:
+  -h, --help     help (also after a command)
+  -V, --version  the version";
+
+const SHORT_USAGE: &str = "\
+usage: credguardd [run]
+       credguardd check [--profile P] [--json] [--offline] [--fresh] [--color WHEN]";
+
+const HELP_RUN: &str = "\
+usage: credguardd [run]
+
+Run the daemon in the foreground: watch the AWS files, diagnose and validate every
+profile, answer `credguard` on its socket (CREDGUARD_SOCKET, else
+$XDG_RUNTIME_DIR/credguard/credguard.sock). Logs to stderr, or to journald under
+systemd; CREDGUARD_LOG sets the filter. SIGHUP reloads, SIGTERM stops.";
+
+const HELP_CHECK: &str = "\
+usage: credguardd check [--profile P] [--json] [--offline] [--fresh] [--color WHEN]
+
+Diagnose every profile (or only P) as the AWS SDK reads them and validate the
+credentials against STS, once, without a daemon; print the report and exit.
+
+  --profile P   only this profile (also --profile=P)
+  --json        the machine-readable verdicts (DESIGN.md's contract)
+  --offline     no network: diagnose the files only
+  --fresh       ignore cached verdicts, ask STS again
+  --color WHEN  auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces), always, never
+
+exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
+2 usage or internal error";
+
+const COMMANDS: &[&str] = &["run", "check", "help"];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match run(&args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("credguardd: {e:#}");
+            usage::err(&format!("credguardd: {e:#}\n"));
             2
         }
     };
     std::process::exit(code);
 }
 
+fn help(text: &str) -> i32 {
+    usage::out(&format!("{text}\n"));
+    0
+}
+
+fn program_error(message: String, given: &str) -> i32 {
+    let kind = if given.starts_with('-') {
+        "option"
+    } else {
+        "command"
+    };
+    let flags = ["--help", "--version"];
+    let candidates: &[&str] = if kind == "option" { &flags } else { COMMANDS };
+    UsageError::new(message, SHORT_USAGE, "credguardd --help")
+        .suggest(kind, given, candidates)
+        .report()
+}
+
 fn run(args: &[String]) -> anyhow::Result<i32> {
-    match args.first().map(String::as_str) {
-        Some("check") => cmd_check(&args[1..]),
-        None | Some("run") if args.len() <= 1 => {
-            init_logging(true);
-            Ok(credguard::run::daemon::run())
+    let rest = args.get(1..).unwrap_or_default();
+    Ok(match args.first().map(String::as_str) {
+        Some("check") => return cmd_check(rest),
+        None | Some("run") => match rest.first().map(String::as_str) {
+            None => {
+                init_logging(true);
+                credguard::run::daemon::run()
+            }
+            Some("-h" | "--help") => help(HELP_RUN),
+            Some(other) => UsageError::new(
+                format!("unexpected argument '{other}' for run"),
+                "usage: credguardd [run]",
+                "credguardd run --help",
+            )
+            .suggest("option", other, &["--help"])
+            .report(),
+        },
+        Some("--version" | "-V") => {
+            usage::out(&format!("credguardd {}\n", env!("CARGO_PKG_VERSION")));
+            0
         }
-        Some("--version") | Some("-V") => {
-            println!("credguardd {}", env!("CARGO_PKG_VERSION"));
-            Ok(0)
+        Some("--help" | "-h") => help(USAGE),
+        Some("help") => match rest.first().map(String::as_str) {
+            None => help(USAGE),
+            Some("run") => help(HELP_RUN),
+            Some("check") => help(HELP_CHECK),
+            Some("help") => help(USAGE),
+            Some(other) => program_error(format!("no command '{other}'"), other),
+        },
+        Some(other) if other.starts_with('-') => {
+            program_error(format!("unknown option '{other}'"), other)
         }
-        Some("--help") | Some("-h") => {
-            println!("{USAGE}");
-            Ok(0)
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            Ok(2)
-        }
-    }
+        Some(other) => program_error(format!("unknown command '{other}'"), other),
+    })
 }
 
 fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
     let args = match check_args::parse(args) {
         Ok(CheckCommand::Run(a)) => a,
-        Ok(CheckCommand::Help) => {
-            println!("{USAGE}");
-            return Ok(0);
-        }
+        Ok(CheckCommand::Help) => return Ok(help(HELP_CHECK)),
         Err(e) => {
-            eprintln!("credguardd: {e}\n{USAGE}");
-            return Ok(check_args::USAGE_EXIT);
+            let usage = HELP_CHECK.lines().next().unwrap_or(HELP_CHECK);
+            return Ok(e.to_usage(usage, "credguardd check --help").report());
         }
     };
     init_logging(false);
@@ -73,15 +144,15 @@ fn cmd_check(args: &[String]) -> anyhow::Result<i32> {
         .build()
         .context("starting the async runtime")?;
     let report = rt.block_on(check::run(&world, &config, &args));
-    let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report).context("writing JSON")?;
-        writeln!(stdout)?;
+        let text = serde_json::to_string_pretty(&report).context("writing JSON")?;
+        usage::out(&format!("{text}\n"));
     } else {
+        let env = |k: &str| std::env::var(k).ok();
         let style = Style {
-            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            color: args.color.resolve(std::io::stdout().is_terminal(), &env),
         };
-        write!(stdout, "{}", render::report(&report, &style))?;
+        usage::out(&render::report(&report, View::Check, &style));
     }
     Ok(report.exit_code())
 }
@@ -131,7 +202,9 @@ fn init_logging(daemon: bool) {
                     .try_init();
                 return;
             }
-            Err(e) => eprintln!("credguardd: journald unavailable ({e}); logging to stderr"),
+            Err(e) => usage::err(&format!(
+                "credguardd: journald unavailable ({e}); logging to stderr\n"
+            )),
         }
     }
     let fmt = tracing_subscriber::fmt::layer()

@@ -41,9 +41,13 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
             w.flag("json", *json);
             w.finish()
         }
-        Request::Doctor { profile } => {
+        Request::Doctor {
+            profile,
+            shell_profile,
+        } => {
             let mut w = Writer::new("doctor");
             w.opt("profile", profile);
+            w.opt("shell_profile", shell_profile);
             w.finish()
         }
         Request::Check {
@@ -93,6 +97,7 @@ pub fn decode_request(payload: &[u8]) -> Result<Request, ProtoError> {
         },
         "doctor" => Request::Doctor {
             profile: f.take("profile"),
+            shell_profile: f.take("shell_profile"),
         },
         "check" => Request::Check {
             profile: f.take("profile"),
@@ -221,9 +226,17 @@ mod tests {
             }),
             Request::Status { json: false },
             Request::Status { json: true },
-            Request::Doctor { profile: None },
+            Request::Doctor {
+                profile: None,
+                shell_profile: None,
+            },
             Request::Doctor {
                 profile: Some(NASTY.into()),
+                shell_profile: None,
+            },
+            Request::Doctor {
+                profile: None,
+                shell_profile: Some(NASTY.into()),
             },
             Request::Check {
                 profile: None,
@@ -340,6 +353,7 @@ mod tests {
     fn payload_shape_is_one_field_per_line_version_then_type() {
         let p = encode_request(&Request::Doctor {
             profile: Some("a\nb\\c\rd=e".into()),
+            shell_profile: None,
         });
         let text = String::from_utf8(p).unwrap();
         assert_eq!(text, "v=1\nt=doctor\nprofile=a\\nb\\\\c\\rd=e\n");

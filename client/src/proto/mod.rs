@@ -168,8 +168,12 @@ pub enum Request {
     Prompt(PromptQuery),
     /// The cached verdicts of every profile.
     Status { json: bool },
-    /// The full human report.
-    Doctor { profile: Option<String> },
+    /// The full human report: only `profile` when given; else every profile, led by
+    /// `shell_profile`, the one the asking shell uses (absent from older clients).
+    Doctor {
+        profile: Option<String>,
+        shell_profile: Option<String>,
+    },
     /// Diagnose and validate now.
     Check {
         profile: Option<String>,

@@ -52,6 +52,9 @@ impl Ctx<'_> {
     }
 
     fn not_found(&self, name: &str, selected: bool, selection: &Selection) -> Problem {
+        if !self.loaded.config.exists && !self.loaded.credentials.exists {
+            return self.no_aws_files(name);
+        }
         let location = if selected {
             // `default` chosen by nobody has no place to point at
             (*selection != Selection::Default).then(|| selection.describe().to_string())
@@ -69,6 +72,35 @@ impl Ctx<'_> {
             format!(
                 "create it with `aws configure --profile {name}`, or select an existing profile"
             ),
+        )
+    }
+
+    /// A first run: neither AWS file exists. Say where they were looked for and which
+    /// variables chose those places, and how to create them.
+    fn no_aws_files(&self, name: &str) -> Problem {
+        let place = |f: &crate::aws::files::LoadedFile| {
+            let var = f.located.kind.env_var();
+            let why = if f.located.overridden {
+                format!("from {var}")
+            } else {
+                format!("{var} is not set")
+            };
+            format!("{} ({why})", self.display(f))
+        };
+        let profile = if name == "default" {
+            String::new()
+        } else {
+            format!(" --profile {name}")
+        };
+        Problem::error(
+            Code::ProfileNotFound,
+            None,
+            format!(
+                "no AWS files yet: looked for {} and {}",
+                place(&self.loaded.config),
+                place(&self.loaded.credentials)
+            ),
+            format!("create them with `aws configure{profile}` (it asks for a key id and secret)"),
         )
     }
 

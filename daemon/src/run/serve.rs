@@ -4,7 +4,7 @@
 //! the engine (check, doctor, reload, submitted environment credentials).
 
 use crate::report::badge;
-use crate::report::render::{self, Style};
+use crate::report::render::{self, Style, View};
 use crate::run::engine::{Command, Shared, Snapshot};
 use crate::run::{feed, listen};
 use crate::verdict::Report;
@@ -125,9 +125,15 @@ async fn answer(req: Request, ctx: &Ctx) -> Response {
             let now = (ctx.clock)();
             prompt(&snap, &q, now)
         }
-        Request::Status { json } => text_report(&ctx.shared.snapshot().report, json),
-        Request::Doctor { profile } => match run_check(ctx, profile, Validation::Cached).await {
-            Ok(r) => text_report(&r, false),
+        Request::Status { json } => text_report(&ctx.shared.snapshot().report, json, View::Status),
+        Request::Doctor {
+            profile,
+            shell_profile,
+        } => match run_check(ctx, profile, Validation::Cached).await {
+            Ok(r) => {
+                let shell_profile = shell_profile.as_deref();
+                text_report(&r, false, View::Doctor { shell_profile })
+            }
             Err(e) => e,
         },
         Request::Check {
@@ -135,7 +141,7 @@ async fn answer(req: Request, ctx: &Ctx) -> Response {
             json,
             validation,
         } => match run_check(ctx, profile, validation).await {
-            Ok(r) => text_report(&r, json),
+            Ok(r) => text_report(&r, json, View::Check),
             Err(e) => e,
         },
         Request::Reload => {
@@ -211,11 +217,13 @@ async fn run_check(
     }
 }
 
-fn text_report(r: &Report, json: bool) -> Response {
+/// JSON, or the human report in colour: the client takes the colour out unless its
+/// stdout is a terminal (or `--color`, `NO_COLOR`, `CLICOLOR_FORCE` say otherwise).
+fn text_report(r: &Report, json: bool, view: View) -> Response {
     let body = if json {
         serde_json::to_string_pretty(r).unwrap_or_default()
     } else {
-        render::report(r, &Style { color: false })
+        render::report(r, view, &Style { color: true })
     };
     Response::Text {
         body,

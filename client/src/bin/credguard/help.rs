@@ -1,18 +1,31 @@
 //! The help texts of `credguard` and each of its commands (what `--help` prints).
 
+/// The commands, for "did you mean".
+pub const COMMANDS: &[&str] = &[
+    "check", "status", "doctor", "prompt", "init", "reload", "service", "watch", "help",
+];
+
+/// What a usage error of the program as a whole shows.
+pub const SHORT_USAGE: &str = "\
+usage: credguard <command> [options]
+commands: check, status, doctor, prompt, init, reload, service, watch, help";
+
 pub const USAGE: &str = "\
 usage: credguard <command> [options]
 
 commands:
-  check [--profile P] [--json] [--offline] [--fresh]
+  check [--profile P] [--json] [--offline] [--fresh] [--color WHEN]
                       diagnose every profile (or one) and validate it against STS;
                       works with or without the daemon
-  status [--json]     the daemon's cached verdicts for all profiles
-  doctor [--profile P]
+  status [--json] [--color WHEN]
+                      the daemon's cached verdicts for all profiles
+  doctor [--profile P] [--color WHEN]
                       the full report: what the SDK would use in this shell, every
                       problem with file:line and the exact fix
   prompt [--ascii]    the badge for this shell (for prompt hooks); never blocks
   init zsh|bash|fish  print the prompt hook: eval \"$(credguard init zsh)\"
+  init starship|p10k|tmux|waybar|i3blocks|polybar|swiftbar
+                      print a snippet for that prompt or status bar
   watch [--json|--waybar] [--ascii] [--profile P]
                       a live feed: a line per change of any verdict (status bars)
   reload              the daemon re-reads its config and the AWS files
@@ -24,11 +37,14 @@ options:
   -h, --help          help (also after a command)
   -V, --version       the version
 
+colour: --color auto|always|never on check, status, doctor; auto colours a terminal,
+honouring NO_COLOR and CLICOLOR_FORCE.
+
 exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
 2 usage or internal error";
 
 pub const HELP_CHECK: &str = "\
-usage: credguard check [--profile P] [--json] [--offline] [--fresh]
+usage: credguard check [--profile P] [--json] [--offline] [--fresh] [--color WHEN]
 
 Diagnose every profile (or only P) as the AWS SDK reads them and validate the
 credentials against STS (GetCallerIdentity). Asks the running daemon; without one,
@@ -38,27 +54,31 @@ runs the engine here (`credguardd check`).
   --json        the machine-readable verdicts (DESIGN.md's contract)
   --offline     no network: diagnose the files only
   --fresh       ignore cached verdicts, ask STS again
+  --color WHEN  auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces), always, never
 
 exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
 2 usage or internal error";
 
 pub const HELP_STATUS: &str = "\
-usage: credguard status [--json]
+usage: credguard status [--json] [--color WHEN]
 
 The daemon's cached verdicts for all profiles (no STS call).
 
   --json        the machine-readable verdicts (DESIGN.md's contract)
+  --color WHEN  auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces), always, never
 
 Needs the daemon (socket: CREDGUARD_SOCKET, else $XDG_RUNTIME_DIR/credguard/
 credguard.sock); exits 2 without one. Waits up to 10 s (CREDGUARD_TIMEOUT_MS).";
 
 pub const HELP_DOCTOR: &str = "\
-usage: credguard doctor [--profile P]
+usage: credguard doctor [--profile P] [--color WHEN]
 
-The full human report: which credentials the SDK would use in this shell, every
-problem with its file:line and the exact fix.
+The full human report: which credentials the SDK would use in this shell and why,
+then every other profile, broken first, each problem with its file:line and the
+exact fix.
 
   --profile P   only this profile (also --profile=P)
+  --color WHEN  auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces), always, never
 
 Needs the daemon; exits 2 without one. Waits up to 10 s (CREDGUARD_TIMEOUT_MS).";
 
@@ -95,7 +115,7 @@ agent: ~/Library/LaunchAgents/dev.credguard.credguardd.plist, loaded with
 `launchctl bootstrap gui/<uid>`, logging to ~/Library/Logs/credguard.log.";
 
 pub const HELP_INIT: &str = "\
-usage: credguard init zsh|bash|fish
+usage: credguard init zsh|bash|fish|starship|p10k|tmux
 
 Print the prompt hook for the shell. Add to your shell's start-up file:
 
@@ -108,7 +128,10 @@ Snippets for other prompts: `credguard init starship` (a custom module),
 
 Settings, read at every prompt: CREDGUARD_BADGE_POSITION (zsh, fish: right|left|none;
 bash: left|none), CREDGUARD_ASCII=1, CREDGUARD_COLOR (a colour name or none),
-CREDGUARD_PROMPT_TIMEOUT_MS. The badge is also in $CREDGUARD_BADGE to place anywhere.";
+CREDGUARD_PROMPT_TIMEOUT_MS. The badge is also in $CREDGUARD_BADGE to place anywhere.
+
+Status bars: `credguard init waybar|i3blocks|polybar|swiftbar` print a module fed by
+`credguard watch`, pushed by the daemon.";
 
 pub const HELP_WATCH: &str = "\
 usage: credguard watch [--json|--waybar] [--ascii] [--profile P]
@@ -125,6 +148,12 @@ per change of any verdict (or of profile P), pushed by the daemon, never polled.
 
 While the daemon is down it prints `aws:?` once and reconnects (100 ms to 5 s backoff),
 then prints the full state again. It runs until its reader goes away.";
+
+/// The first line of `cmd`'s help: its usage (the program's for an unknown command).
+pub fn usage_line(cmd: &str) -> &'static str {
+    let text = command_help(cmd).unwrap_or(SHORT_USAGE);
+    text.lines().next().unwrap_or(text)
+}
 
 /// The help of `cmd`, if there is such a command.
 pub fn command_help(cmd: &str) -> Option<&'static str> {
@@ -154,5 +183,12 @@ mod tests {
             assert!(command_help(c).is_some_and(|h| h.starts_with("usage: credguard")));
         }
         assert!(command_help("bogus").is_none());
+        for c in COMMANDS {
+            assert!(usage_line(c).starts_with("usage: credguard"), "{c}");
+        }
+        assert_eq!(
+            usage_line("status"),
+            "usage: credguard status [--json] [--color WHEN]"
+        );
     }
 }

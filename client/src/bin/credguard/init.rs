@@ -2,7 +2,7 @@
 //! the path of this program filled in; and the snippets for starship, p10k and tmux.
 
 use crate::help::HELP_INIT;
-use crate::{help, is_help, out, usage_error};
+use crate::{command_error, help, is_help};
 
 const INIT_ZSH: &str = include_str!("../../../../shell/credguard.zsh");
 const INIT_BASH: &str = include_str!("../../../../shell/credguard.bash");
@@ -15,13 +15,24 @@ const SNIPPET_I3BLOCKS: &str = include_str!("../../../../shell/i3blocks.conf");
 const SNIPPET_POLYBAR: &str = include_str!("../../../../shell/polybar.ini");
 const SNIPPET_SWIFTBAR: &str = include_str!("../../../../shell/swiftbar.sh");
 const PLACEHOLDER: &str = "::CREDGUARD::";
+/// What `init` takes: the shells, then the snippets.
+const SHELLS: [&str; 11] = [
+    "zsh", "bash", "fish", "starship", "p10k", "tmux", "waybar", "i3blocks", "polybar", "swiftbar",
+    "xbar",
+];
 
 pub fn init(args: &[String]) -> i32 {
     let shell = match args {
         [h] if is_help(h) => return help(HELP_INIT),
         [s] => s.as_str(),
-        [] => return usage_error("init needs a shell: zsh, bash or fish"),
-        _ => return usage_error("init takes one shell: zsh, bash or fish"),
+        [] => return command_error("init", "init needs a shell: zsh, bash or fish").report(),
+        [_, extra, ..] => {
+            return command_error(
+                "init",
+                &format!("unexpected argument '{extra}': init takes one shell"),
+            )
+            .report();
+        }
     };
     let (script, fish) = match shell {
         "zsh" => (INIT_ZSH, false),
@@ -36,26 +47,31 @@ pub fn init(args: &[String]) -> i32 {
         "polybar" => (SNIPPET_POLYBAR, false),
         "swiftbar" | "xbar" => (SNIPPET_SWIFTBAR, false),
         other => {
-            return usage_error(&format!(
-                "unknown shell {other:?} (zsh, bash or fish; snippets: starship, p10k, tmux, waybar, i3blocks, polybar, swiftbar)"
-            ));
+            return command_error(
+                "init",
+                &format!(
+                    "unknown shell '{other}' (zsh, bash or fish; snippets: starship, p10k, tmux, waybar, i3blocks, polybar, swiftbar)"
+                ),
+            )
+            .suggest("shell", other, &SHELLS)
+            .report();
         }
     };
     let exe = match std::env::current_exe() {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("credguard: cannot find the path of this program: {e}");
+            errln!("credguard: cannot find the path of this program: {e}");
             return 2;
         }
     };
     let Some(exe) = exe.to_str() else {
-        eprintln!(
+        errln!(
             "credguard: the path of this program is not valid UTF-8: {}",
             exe.display()
         );
         return 2;
     };
-    out(&render_hook(script, exe, fish));
+    credguard_client::usage::out(&render_hook(script, exe, fish));
     0
 }
 

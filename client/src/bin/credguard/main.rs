@@ -6,7 +6,7 @@
 //! exits 0.
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
@@ -24,14 +24,25 @@ use credguard_client::{
 const PROMPT_TIMEOUT_MS: u64 = 50;
 const TIMEOUT_MS: u64 = 10_000;
 
+/// `println!` without its panic: a closed or full stdout ends the program quietly (exit 2).
+macro_rules! outln {
+    ($($t:tt)*) => { credguard_client::usage::out(&format!("{}\n", format_args!($($t)*))) };
+}
+/// `eprintln!` without its panic: a closed or full stderr is ignored.
+macro_rules! errln {
+    ($($t:tt)*) => { credguard_client::usage::err(&format!("{}\n", format_args!($($t)*))) };
+}
+
 mod help;
 mod init;
 mod service;
 mod watch;
 
+use credguard_client::color::ColorChoice;
+use credguard_client::usage::UsageError;
 use help::{
-    HELP_CHECK, HELP_DOCTOR, HELP_PROMPT, HELP_RELOAD, HELP_SERVICE, HELP_STATUS, HELP_WATCH,
-    USAGE, command_help,
+    COMMANDS, HELP_CHECK, HELP_DOCTOR, HELP_PROMPT, HELP_RELOAD, HELP_SERVICE, HELP_STATUS,
+    HELP_WATCH, SHORT_USAGE, USAGE, command_help, usage_line,
 };
 
 fn main() {
@@ -70,15 +81,19 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
         },
         "service" => service(&args),
         "reload" => match args.first().map(String::as_str) {
-            None => ask(&Request::Reload),
+            None => ask(&Request::Reload, ColorChoice::Never),
             Some(h) if is_help(h) => help(HELP_RELOAD),
-            Some(other) => usage_error(&format!("unknown option {other} for reload")),
+            Some(other) => unknown_option("reload", other, &["--help"]),
         },
         "help" | "--help" | "-h" => match args.first().map(String::as_str) {
             None => help(USAGE),
             Some(c) => match command_help(c) {
                 Some(h) => help(h),
-                None => usage_error(&format!("no command {c:?}")),
+                None => {
+                    UsageError::new(format!("no command '{c}'"), SHORT_USAGE, "credguard --help")
+                        .suggest("command", c, COMMANDS)
+                        .report()
+                }
             },
         },
         "--version" | "-V" => {
@@ -88,8 +103,20 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
             ));
             0
         }
-        other if other.starts_with('-') => usage_error(&format!("unknown option {other}")),
-        other => usage_error(&format!("unknown command {other:?}")),
+        other if other.starts_with('-') => UsageError::new(
+            format!("unknown option '{other}'"),
+            SHORT_USAGE,
+            "credguard --help",
+        )
+        .suggest("option", other, &["--help", "--version"])
+        .report(),
+        other => UsageError::new(
+            format!("unknown command '{other}'"),
+            SHORT_USAGE,
+            "credguard --help",
+        )
+        .suggest("command", other, COMMANDS)
+        .report(),
     }
 }
 
@@ -104,20 +131,39 @@ fn utf8_args(args: &[OsString]) -> Result<Vec<String>, i32> {
 }
 
 fn help(text: &str) -> i32 {
-    out(&format!("{text}\n"));
+    credguard_client::usage::out(&format!("{text}\n"));
     0
 }
 
+/// A usage error of the program as a whole: one `error:` line, the short usage, exit 2.
 fn usage_error(why: &str) -> i32 {
-    eprintln!("credguard: {why}\n\n{USAGE}");
-    2
+    UsageError::new(why, SHORT_USAGE, "credguard --help").report()
+}
+
+/// A usage error of command `cmd`: its own usage line and help.
+fn command_error(cmd: &str, why: &str) -> UsageError {
+    UsageError::new(why, usage_line(cmd), &format!("credguard {cmd} --help"))
+}
+
+/// `other` is not one of `cmd`'s `flags`: say so, with the nearest flag.
+fn unknown_option(cmd: &str, other: &str, flags: &[&str]) -> i32 {
+    let kind = if other.starts_with('-') {
+        "option"
+    } else {
+        "argument"
+    };
+    let flag = other.split_once('=').map_or(other, |(f, _)| f);
+    command_error(cmd, &format!("unknown {kind} '{other}' for {cmd}"))
+        .suggest(kind, flag, flags)
+        .report()
 }
 
 fn is_help(a: &str) -> bool {
     a == "--help" || a == "-h"
 }
 
-/// Writes to stdout; a closed stdout (EPIPE) or any other write error is ignored.
+/// Writes to stdout; a closed stdout (EPIPE) or any other write error is ignored (the
+/// prompt's way: it exits 0 whatever happens). Other commands use `usage::out`.
 fn out(text: &str) {
     let mut o = std::io::stdout().lock();
     let _ = o.write_all(text.as_bytes());
@@ -151,10 +197,7 @@ fn prompt(args: &[OsString]) -> i32 {
             Some("--ascii") => ascii = true,
             Some(h) if is_help(h) => return help(HELP_PROMPT),
             _ => {
-                return usage_error(&format!(
-                    "unknown option {} for prompt",
-                    a.to_string_lossy()
-                ));
+                return unknown_option("prompt", &a.to_string_lossy(), &["--ascii", "--help"]);
             }
         }
     }
@@ -213,63 +256,126 @@ fn prompt(args: &[OsString]) -> i32 {
 
 fn status(args: &[String]) -> i32 {
     let mut json = false;
-    for a in args {
-        match a.as_str() {
-            "--json" => json = true,
-            h if is_help(h) => return help(HELP_STATUS),
-            other => return usage_error(&format!("unknown option {other} for status")),
+    let mut color = ColorChoice::Auto;
+    let mut i = 0;
+    while i < args.len() {
+        match color_arg("status", args, &mut i) {
+            Err(code) => return code,
+            Ok(Some(c)) => color = c,
+            Ok(None) => match args[i].as_str() {
+                "--json" => json = true,
+                h if is_help(h) => return help(HELP_STATUS),
+                other => return unknown_option("status", other, &["--json", "--color", "--help"]),
+            },
         }
+        i += 1;
     }
-    ask(&Request::Status { json })
+    ask(&Request::Status { json }, color)
 }
 
-/// `--profile P` or `--profile=P` at `args[*i]`; advances `*i` past a separate value.
-fn profile_arg(args: &[String], i: &mut usize) -> Result<Option<String>, i32> {
+/// The value of `--name V` or `--name=V` at `args[*i]` (None: not that flag); advances `*i`
+/// past a separate value; a missing value is a usage error of `cmd`.
+fn value_arg(cmd: &str, name: &str, args: &[String], i: &mut usize) -> Result<Option<String>, i32> {
     let a = &args[*i];
-    if let Some(v) = a.strip_prefix("--profile=") {
+    if let Some(v) = a.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
         return Ok(Some(v.to_string()));
     }
-    if a == "--profile" {
+    if a == name {
         *i += 1;
         return match args.get(*i) {
             Some(v) => Ok(Some(v.clone())),
-            None => Err(usage_error("--profile needs a profile name")),
+            None => Err(command_error(cmd, &format!("{name} needs a value")).report()),
         };
     }
     Ok(None)
 }
 
+/// `--color auto|always|never` at `args[*i]`.
+fn color_arg(cmd: &str, args: &[String], i: &mut usize) -> Result<Option<ColorChoice>, i32> {
+    let Some(v) = value_arg(cmd, "--color", args, i)? else {
+        return Ok(None);
+    };
+    match ColorChoice::parse(&v) {
+        Some(c) => Ok(Some(c)),
+        None => Err(command_error(
+            cmd,
+            &format!("invalid value '{v}' for --color: auto, always or never"),
+        )
+        .suggest("value", &v, &credguard_client::color::COLOR_VALUES)
+        .report()),
+    }
+}
+
 fn doctor(args: &[String]) -> i32 {
     let mut profile = None;
+    let mut color = ColorChoice::Auto;
     let mut i = 0;
     while i < args.len() {
-        match profile_arg(args, &mut i) {
+        if let Some(p) = match value_arg("doctor", "--profile", args, &mut i) {
             Err(code) => return code,
-            Ok(Some(p)) => profile = Some(p),
-            Ok(None) => match args[i].as_str() {
-                h if is_help(h) => return help(HELP_DOCTOR),
-                other => return usage_error(&format!("unknown option {other} for doctor")),
-            },
+            Ok(p) => p,
+        } {
+            profile = Some(p);
+        } else {
+            match color_arg("doctor", args, &mut i) {
+                Err(code) => return code,
+                Ok(Some(c)) => color = c,
+                Ok(None) => match args[i].as_str() {
+                    h if is_help(h) => return help(HELP_DOCTOR),
+                    other => {
+                        return unknown_option(
+                            "doctor",
+                            other,
+                            &["--profile", "--color", "--help"],
+                        );
+                    }
+                },
+            }
         }
         i += 1;
     }
     let path = socket_path(&process_env);
-    out(&shell_section(&path));
-    ask(&Request::Doctor { profile })
+    let paint = color.resolve(std::io::stdout().is_terminal(), &process_env);
+    credguard_client::usage::out(&shell_section(&path, paint));
+    // without --profile the report leads with the profile this shell uses (none leads
+    // when environment credentials are in use: the shell section says so)
+    let shell_profile = match (&profile, envcreds::from_env(&process_env)) {
+        (None, None) => Some(shell_profile().0),
+        _ => None,
+    };
+    ask(
+        &Request::Doctor {
+            profile,
+            shell_profile,
+        },
+        color,
+    )
+}
+
+/// The profile this shell's tools use, and what chose it.
+fn shell_profile() -> (String, &'static str) {
+    non_empty_env("AWS_PROFILE")
+        .map(|p| (p, "AWS_PROFILE"))
+        .or_else(|| non_empty_env("AWS_DEFAULT_PROFILE").map(|p| (p, "AWS_DEFAULT_PROFILE")))
+        .unwrap_or_else(|| {
+            (
+                "default".into(),
+                "neither AWS_PROFILE nor AWS_DEFAULT_PROFILE is set",
+            )
+        })
 }
 
 /// What `doctor` says about this shell before the daemon's report: which credentials the
 /// SDK uses here, whether the prompt hook is loaded, where the socket is expected.
-fn shell_section(path: &Path) -> String {
-    let mut s = String::from("This shell\n");
+fn shell_section(path: &Path, paint: bool) -> String {
+    let mut s = if paint {
+        String::from("\x1b[1mThis shell\x1b[0m\n")
+    } else {
+        String::from("This shell\n")
+    };
     let env_creds = envcreds::from_env(&process_env);
-    let profile = non_empty_env("AWS_PROFILE")
-        .map(|p| format!("profile {p} (AWS_PROFILE)"))
-        .or_else(|| {
-            non_empty_env("AWS_DEFAULT_PROFILE")
-                .map(|p| format!("profile {p} (AWS_DEFAULT_PROFILE)"))
-        })
-        .unwrap_or_else(|| "profile default".into());
+    let (name, why) = shell_profile();
+    let profile = format!("profile {name} ({why})");
     match &env_creds {
         Some(c) => {
             s += &format!(
@@ -312,36 +418,44 @@ fn shell_section(path: &Path) -> String {
     s
 }
 
-/// Asks the daemon; prints the report and returns its exit code, or explains on stderr
-/// and returns 2.
-fn ask(req: &Request) -> i32 {
+/// Asks the daemon; prints the report (coloured as `color` says) and returns its exit
+/// code, or explains on stderr and returns 2.
+fn ask(req: &Request, color: ColorChoice) -> i32 {
     let path = socket_path(&process_env);
     let deadline = env_ms("CREDGUARD_TIMEOUT_MS", TIMEOUT_MS);
     match exchange(&path, req, deadline) {
-        Ok(answer) => print_answer(answer),
+        Ok(answer) => print_answer(answer, color),
         Err(e) => {
-            eprintln!("{}", explain(&e, &path, deadline));
+            errln!("{}", explain(&e, &path, deadline));
             2
         }
     }
 }
 
-fn print_answer(answer: Response) -> i32 {
+/// The daemon's text carries colour (SGR sequences only); they stay on a terminal (or as
+/// `--color`, `NO_COLOR`, `CLICOLOR_FORCE` say) and are taken out otherwise.
+fn print_answer(answer: Response, color: ColorChoice) -> i32 {
     match answer {
         Response::Text { body, exit_code } => {
-            if body.is_empty() || body.ends_with('\n') {
-                out(&body);
+            let paint = color.resolve(std::io::stdout().is_terminal(), &process_env);
+            let body = if paint {
+                body
             } else {
-                out(&format!("{body}\n"));
+                credguard_client::color::strip_sgr(&body)
+            };
+            if body.is_empty() || body.ends_with('\n') {
+                credguard_client::usage::out(&body);
+            } else {
+                credguard_client::usage::out(&format!("{body}\n"));
             }
             exit_code
         }
         Response::Error { message } => {
-            eprintln!("credguard: the daemon reports an error: {message}");
+            errln!("credguard: the daemon reports an error: {message}");
             2
         }
         other => {
-            eprintln!("credguard: unexpected answer from the daemon: {other:?}");
+            errln!("credguard: unexpected answer from the daemon: {other:?}");
             2
         }
     }
@@ -367,8 +481,9 @@ fn check(args: &[String]) -> i32 {
         Ok(CheckCommand::Run(a)) => a,
         Ok(CheckCommand::Help) => return help(HELP_CHECK),
         Err(e) => {
-            usage_error(&e.to_string());
-            return check_args::USAGE_EXIT;
+            return e
+                .to_usage(usage_line("check"), "credguard check --help")
+                .report();
         }
     };
     let req = Request::Check {
@@ -380,20 +495,20 @@ fn check(args: &[String]) -> i32 {
     let deadline = env_ms("CREDGUARD_TIMEOUT_MS", TIMEOUT_MS);
     match exchange(&path, &req, deadline) {
         Ok(Response::Text { body, exit_code }) => {
-            return print_answer(Response::Text { body, exit_code });
+            return print_answer(Response::Text { body, exit_code }, args.color);
         }
         Err(ClientError::NoDaemon) => {}
         Ok(Response::Error { message }) => {
-            eprintln!("credguard: the daemon reports an error ({message}); checking here instead");
+            errln!("credguard: the daemon reports an error ({message}); checking here instead");
         }
         Ok(other) => {
-            eprintln!(
+            errln!(
                 "credguard: unexpected answer from the daemon ({other:?}); checking here instead"
             );
         }
         Err(e) => {
             let why = explain(&e, &path, deadline);
-            eprintln!("{why}\ncredguard: checking here instead");
+            errln!("{why}\ncredguard: checking here instead");
         }
     }
     run_engine(&args.to_args())
@@ -404,13 +519,13 @@ fn run_engine(args: &[String]) -> i32 {
     let exe = std::env::current_exe().ok();
     let path = std::env::var("PATH").ok();
     let Some(engine) = credguard_client::find_engine(exe.as_deref(), path.as_deref()) else {
-        eprintln!(
+        errln!(
             "credguard: no daemon is running and credguardd is neither next to this program nor on PATH; install it with `cargo install --path daemon`"
         );
         return 2;
     };
     let err = Command::new(&engine).arg("check").args(args).exec();
-    eprintln!("credguard: cannot run {}: {err}", engine.display());
+    errln!("credguard: cannot run {}: {err}", engine.display());
     2
 }
 
@@ -429,7 +544,7 @@ fn service(args: &[String]) -> i32 {
                     service::install(&process_env, &engine)
                 }
                 None => {
-                    eprintln!(
+                    errln!(
                         "credguard: credguardd is neither next to this program nor on PATH; install it first (`cargo install --path daemon`)"
                     );
                     2
@@ -438,7 +553,16 @@ fn service(args: &[String]) -> i32 {
         }
         [cmd] if cmd == "uninstall" => service::uninstall(&process_env),
         [cmd] if cmd == "status" => service::status(&process_env),
-        [] => usage_error("service needs install, uninstall or status"),
-        _ => usage_error(&format!("unknown service command {:?}", args.join(" "))),
+        [] => command_error("service", "service needs install, uninstall or status").report(),
+        [cmd, ..] if !["install", "uninstall", "status"].contains(&cmd.as_str()) => unknown_option(
+            "service",
+            cmd,
+            &["install", "uninstall", "status", "--help"],
+        ),
+        _ => command_error(
+            "service",
+            &format!("unexpected argument '{}' for service", args[1]),
+        )
+        .report(),
     }
 }

@@ -85,21 +85,21 @@ fn launchctl(args: &[&str]) -> Result<(), String> {
 /// macOS: write the agent and load it into the user's GUI domain (replacing a loaded one).
 fn install_launchd(env: &dyn Fn(&str) -> Option<String>, exe: &str) -> i32 {
     let Some((plist, log)) = plist_paths(env) else {
-        eprintln!("credguard: HOME is not set to an absolute path: nowhere to install the agent");
+        errln!("credguard: HOME is not set to an absolute path: nowhere to install the agent");
         return 2;
     };
     for dir in [plist.parent(), log.parent()].into_iter().flatten() {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("credguard: cannot create {}: {e}", dir.display());
+            errln!("credguard: cannot create {}: {e}", dir.display());
             return 2;
         }
     }
     let text = render_plist(exe, &log.to_string_lossy());
     if let Err(e) = std::fs::write(&plist, text) {
-        eprintln!("credguard: cannot write {}: {e}", plist.display());
+        errln!("credguard: cannot write {}: {e}", plist.display());
         return 2;
     }
-    println!(
+    outln!(
         "installed {} (credguardd: {exe}, log: {})",
         plist.display(),
         log.display()
@@ -107,7 +107,7 @@ fn install_launchd(env: &dyn Fn(&str) -> Option<String>, exe: &str) -> i32 {
     let domain = match gui_domain() {
         Ok(d) => d,
         Err(why) => {
-            eprintln!(
+            errln!(
                 "credguard: {why}; load it with `launchctl bootstrap gui/$(id -u) {}`",
                 plist.display()
             );
@@ -116,19 +116,19 @@ fn install_launchd(env: &dyn Fn(&str) -> Option<String>, exe: &str) -> i32 {
     };
     let _ = launchctl(&["bootout", &format!("{domain}/{PLIST_LABEL}")]);
     if let Err(why) = launchctl(&["bootstrap", &domain, &plist.to_string_lossy()]) {
-        eprintln!(
+        errln!(
             "credguard: `launchctl bootstrap {domain} {}` failed: {why}",
             plist.display()
         );
         return 1;
     }
-    println!("{PLIST_LABEL} loaded and started; `credguard status` shows its verdicts");
+    outln!("{PLIST_LABEL} loaded and started; `credguard status` shows its verdicts");
     0
 }
 
 fn uninstall_launchd(env: &dyn Fn(&str) -> Option<String>) -> i32 {
     let Some((plist, _)) = plist_paths(env) else {
-        eprintln!("credguard: HOME is not set to an absolute path");
+        errln!("credguard: HOME is not set to an absolute path");
         return 2;
     };
     if let Ok(domain) = gui_domain() {
@@ -144,12 +144,12 @@ fn uninstall_launchd(env: &dyn Fn(&str) -> Option<String>) -> i32 {
 /// is there and cannot be removed.
 fn remove_installed(path: &Path) -> Result<(), ()> {
     match std::fs::remove_file(path) {
-        Ok(()) => println!("removed {}", path.display()),
+        Ok(()) => outln!("removed {}", path.display()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!("{} was not installed", path.display())
+            outln!("{} was not installed", path.display())
         }
         Err(e) => {
-            eprintln!("credguard: cannot remove {}: {e}", path.display());
+            errln!("credguard: cannot remove {}: {e}", path.display());
             return Err(());
         }
     }
@@ -158,18 +158,19 @@ fn remove_installed(path: &Path) -> Result<(), ()> {
 
 fn status_launchd(env: &dyn Fn(&str) -> Option<String>) -> i32 {
     match plist_paths(env) {
-        Some((p, _)) if p.is_file() => println!("agent: {} (installed)", p.display()),
-        Some((p, _)) => println!(
+        Some((p, _)) if p.is_file() => outln!("agent: {} (installed)", p.display()),
+        Some((p, _)) => outln!(
             "agent: {} (not installed: `credguard service install`)",
             p.display()
         ),
-        None => println!("agent: no HOME, nowhere to install"),
+        None => outln!("agent: no HOME, nowhere to install"),
     }
     let loaded = gui_domain()
         .and_then(|d| launchctl(&["print", &format!("{d}/{PLIST_LABEL}")]))
         .is_ok();
-    println!("launchd: {}", if loaded { "loaded" } else { "not loaded" });
-    0
+    outln!("launchd: {}", if loaded { "loaded" } else { "not loaded" });
+    let installed = plist_paths(env).is_some_and(|(p, _)| p.is_file());
+    if installed { 0 } else { 1 }
 }
 
 /// `$XDG_CONFIG_HOME/systemd/user` (absolute only), else `~/.config/systemd/user`.
@@ -195,7 +196,7 @@ fn without_systemd(unit: &Path, why: &str) -> String {
         "credguard: systemd's user manager is not reachable ({why}).\n\
          The unit is at {}; once systemd runs for your user: systemctl --user daemon-reload && systemctl --user enable --now credguard.socket credguard.service\n\
          Without systemd, start the daemon from your shell's start-up file instead, e.g. in ~/.profile:\n  \
-         pgrep -u \"$USER\" -x credguardd >/dev/null || (credguardd >/dev/null 2>&1 &)\n\
+         pgrep -u \"$(id -u)\" -x credguardd >/dev/null || (credguardd >/dev/null 2>&1 &)\n\
          (a second credguardd exits at once: one daemon per user)",
         unit.display()
     )
@@ -208,26 +209,24 @@ pub fn install(env: &dyn Fn(&str) -> Option<String>, credguardd: &Path) -> i32 {
         return match credguardd.to_str() {
             Some(exe) => install_launchd(env, exe),
             None => {
-                eprintln!("credguard: the path of credguardd is not UTF-8");
+                errln!("credguard: the path of credguardd is not UTF-8");
                 2
             }
         };
     }
     let Some(dir) = unit_dir(env) else {
-        eprintln!(
-            "credguard: neither XDG_CONFIG_HOME nor HOME is set: nowhere to install the unit"
-        );
+        errln!("credguard: neither XDG_CONFIG_HOME nor HOME is set: nowhere to install the unit");
         return 2;
     };
     let Some(exe) = credguardd.to_str() else {
-        eprintln!(
+        errln!(
             "credguard: the path of credguardd is not UTF-8: {}",
             credguardd.display()
         );
         return 2;
     };
     if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("credguard: cannot create {}: {e}", dir.display());
+        errln!("credguard: cannot create {}: {e}", dir.display());
         return 2;
     }
     let unit = dir.join(UNIT_NAME);
@@ -237,27 +236,27 @@ pub fn install(env: &dyn Fn(&str) -> Option<String>, credguardd: &Path) -> i32 {
         (&unit, render_unit(exe)),
     ] {
         if let Err(e) = std::fs::write(path, text) {
-            eprintln!("credguard: cannot write {}: {e}", path.display());
+            errln!("credguard: cannot write {}: {e}", path.display());
             return 2;
         }
     }
-    println!("installed {} (ExecStart={exe})", unit.display());
-    println!(
+    outln!("installed {} (ExecStart={exe})", unit.display());
+    outln!(
         "installed {} (socket activation: the first prompt starts the service)",
         socket.display()
     );
     if let Err(why) = systemctl(&["daemon-reload"]) {
-        eprintln!("{}", without_systemd(&unit, &why));
+        errln!("{}", without_systemd(&unit, &why));
         return 1;
     }
     // the socket first, so that the service takes it instead of binding its own
     if let Err(why) = systemctl(&["enable", "--now", SOCKET_NAME, UNIT_NAME]) {
-        eprintln!(
+        errln!(
             "credguard: `systemctl --user enable --now {SOCKET_NAME} {UNIT_NAME}` failed: {why}"
         );
         return 1;
     }
-    println!(
+    outln!(
         "credguard.socket and credguard.service enabled and started; `credguard status` shows its verdicts"
     );
     0
@@ -268,7 +267,7 @@ pub fn uninstall(env: &dyn Fn(&str) -> Option<String>) -> i32 {
         return uninstall_launchd(env);
     }
     let Some(dir) = unit_dir(env) else {
-        eprintln!("credguard: neither XDG_CONFIG_HOME nor HOME is set");
+        errln!("credguard: neither XDG_CONFIG_HOME nor HOME is set");
         return 2;
     };
     let stopped = systemctl(&["disable", "--now", SOCKET_NAME, UNIT_NAME]);
@@ -278,45 +277,59 @@ pub fn uninstall(env: &dyn Fn(&str) -> Option<String>) -> i32 {
         }
     }
     if let Err(why) = stopped.and_then(|()| systemctl(&["daemon-reload"])) {
-        eprintln!(
-            "credguard: systemd's user manager did not answer ({why}); if credguardd still runs, stop it with `pkill -u \"$USER\" -x credguardd`"
+        errln!(
+            "credguard: systemd's user manager did not answer ({why}); if credguardd still runs, stop it with `pkill -u \"$(id -u)\" -x credguardd`"
         );
         return 1;
     }
     0
 }
 
+/// `status`: 0 when the unit is installed and systemd's user manager answers (running or
+/// not, as it says); 1 when the unit is not installed or the manager cannot be asked.
 pub fn status(env: &dyn Fn(&str) -> Option<String>) -> i32 {
     if cfg!(target_os = "macos") {
         return status_launchd(env);
     }
     let unit = unit_dir(env).map(|d| d.join(UNIT_NAME));
+    let mut code = 0;
     match &unit {
-        Some(u) if u.is_file() => println!("unit: {} (installed)", u.display()),
-        Some(u) => println!(
-            "unit: {} (not installed: `credguard service install`)",
-            u.display()
-        ),
-        None => println!("unit: no HOME, nowhere to install"),
+        Some(u) if u.is_file() => outln!("unit: {} (installed)", u.display()),
+        Some(u) => {
+            outln!(
+                "unit: {} (not installed: `credguard service install`)",
+                u.display()
+            );
+            code = 1;
+        }
+        None => {
+            outln!("unit: no HOME, nowhere to install");
+            code = 1;
+        }
     }
     for name in [SOCKET_NAME, UNIT_NAME] {
         match Command::new("systemctl")
             .args(["--user", "is-active", name])
             .output()
         {
-            Ok(o) => {
+            // is-active prints the state (exit 3 for inactive); nothing on stdout means
+            // it could not ask (no user manager, no bus)
+            Ok(o) if !o.stdout.trim_ascii().is_empty() => {
                 let state = String::from_utf8_lossy(&o.stdout).trim().to_string();
-                let err = String::from_utf8_lossy(&o.stderr).trim().to_string();
-                let shown = if state.is_empty() { err } else { state };
-                println!("systemd {name}: {shown}");
+                outln!("systemd {name}: {state}");
+            }
+            Ok(o) => {
+                let why = String::from_utf8_lossy(&o.stderr).trim().to_string();
+                errln!("credguard: systemd's user manager is not reachable ({why})");
+                return 1;
             }
             Err(e) => {
-                println!("systemd: systemctl unavailable ({e})");
-                break;
+                errln!("credguard: cannot run systemctl: {e}");
+                return 1;
             }
         }
     }
-    0
+    code
 }
 
 #[cfg(test)]
@@ -366,7 +379,7 @@ mod tests {
                 Ok("true"),
                 "python3 missing with CI=true: scripts/setup.sh installs it"
             );
-            eprintln!("SKIP: python3 not installed (scripts/setup.sh)");
+            errln!("SKIP: python3 not installed (scripts/setup.sh)");
             return;
         }
         let exe = "/Users/me/my <tools> & \"bins\"/credguardd";

@@ -38,6 +38,14 @@ impl Settings {
             return "no config file path; defaults in use".into();
         };
         self.bytes = read_bytes(&path);
+        if !path.exists() {
+            // say so instead of claiming a file that is not there was read
+            self.config = Config::default();
+            return format!(
+                "no config file at {}: the defaults are in use (create it to change them)",
+                path.display()
+            );
+        }
         match Config::load(&path) {
             Ok(c) => {
                 self.config = c;
