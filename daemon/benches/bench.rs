@@ -2,7 +2,9 @@
 //! run, with its method. They never fail: they print. Run with `bash scripts/bench.sh`.
 //!
 //! Environment: CREDGUARD_MOTO_SERVER (moto, for the STS figures), CREDGUARD_AWS_CLI
-//! (`aws` from PyPI, for the anchor), CREDGUARD_BENCH_IDLE_SECONDS (default 60).
+//! (`aws` from PyPI, for the anchor), CREDGUARD_BENCH_IDLE_SECONDS (default 60),
+//! CREDGUARD_BENCH_SOAK_SECONDS (default 600). Sections: 1 prompt cost (`prompt.rs`), 2
+//! reaction, 3 load, 4 idle and memory, 5 scale, 6 the anchor, 7 soak (`soak.rs`).
 #![allow(clippy::unwrap_used)]
 
 // The integration tests' helpers (tests/support): the bench uses some of them, the test
@@ -12,11 +14,11 @@
 mod support;
 
 use credguard_client::{Request, Response, exchange};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use support::daemon::{Daemon, User, credguard};
+use support::daemon::{Daemon, User};
 
 const GOOD: &str = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
 const BROKEN: &str = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n";
@@ -39,147 +41,11 @@ fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-fn spawn_time(cmd: &mut Command) -> f64 {
-    let t = Instant::now();
-    let s = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(s.success());
-    us(t.elapsed())
-}
-
-/// The flag that starts each shell without the user's rc files.
-fn no_rc(shell: &str) -> &'static str {
-    match shell {
-        "fish" => "--no-config",
-        "bash" => "--norc",
-        _ => "-f",
-    }
-}
+mod prompt;
+mod soak;
 
 fn section(title: &str) {
     println!("\n## {title}");
-}
-
-/// `n` runs of `bin prompt` and of `/bin/true`, interleaved, in the user's environment:
-/// their times in µs.
-fn prompt_vs_true(user: &User, bin: &std::path::Path, n: usize) -> (Vec<f64>, Vec<f64>) {
-    let (mut cg, mut tr) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for _ in 0..n {
-        let mut c = Command::new(bin);
-        c.arg("prompt").env_clear().envs(user.vars.iter().cloned());
-        cg.push(spawn_time(&mut c));
-        let mut t = Command::new("/bin/true");
-        t.env_clear().envs(user.vars.iter().cloned());
-        tr.push(spawn_time(&mut t));
-    }
-    (cg, tr)
-}
-
-fn prompt_cost(user: &User) {
-    section("1. prompt cost");
-    let n = 1000;
-    let bin = credguard();
-    let (mut cg, mut tr) = prompt_vs_true(user, &bin, n);
-    let (cg50, cg99, tr50, tr99) = (
-        percentile(&mut cg, 0.5),
-        percentile(&mut cg, 0.99),
-        percentile(&mut tr, 0.5),
-        percentile(&mut tr, 0.99),
-    );
-    println!(
-        "credguard prompt (daemon running): median {cg50:.0} µs, p99 {cg99:.0} µs | /bin/true: median {tr50:.0} µs, p99 {tr99:.0} µs | ratio median {:.2}x, p99 {:.2}x (target ≤ 1.2x)",
-        cg50 / tr50,
-        cg99 / tr99
-    );
-    println!(
-        "  method: {n} fork+exec+wait of each, interleaved, from this process, same environment"
-    );
-    if let Some(dynamic) = std::env::var_os("CREDGUARD_BENCH_DYNAMIC_CLIENT") {
-        let (mut dy, mut tr) = prompt_vs_true(user, std::path::Path::new(&dynamic), n);
-        let (d50, t50) = (percentile(&mut dy, 0.5), percentile(&mut tr, 0.5));
-        println!(
-            "the same client dynamically linked (plain cargo build): median {d50:.0} µs | /bin/true: median {t50:.0} µs | ratio {:.2}x",
-            d50 / t50
-        );
-    }
-
-    // per prompt inside each real shell: the hook vs running /bin/true the same way
-    let hook = |shell: &str| -> Option<(f64, f64)> {
-        let cg = bin.display();
-        let k = 300;
-        let (hook_loop, true_loop) = match shell {
-            "zsh" => (
-                format!(
-                    "eval \"$('{cg}' init zsh)\"; for i in {{1..{k}}}; do _credguard_precmd; done"
-                ),
-                format!("for i in {{1..{k}}}; do /bin/true; done"),
-            ),
-            "bash" => (
-                format!(
-                    "eval \"$('{cg}' init bash)\"; for i in {{1..{k}}}; do _credguard_prompt; done"
-                ),
-                format!("for i in {{1..{k}}}; do /bin/true; done"),
-            ),
-            _ => (
-                format!("'{cg}' init fish | source; for i in (seq {k}); _credguard_refresh; end"),
-                format!("for i in (seq {k}); /bin/true; end"),
-            ),
-        };
-        let run = |script: &str| -> Option<f64> {
-            let t = Instant::now();
-            let s = Command::new(shell)
-                .args([no_rc(shell), "-c", script])
-                .env_clear()
-                .envs(user.vars.iter().cloned())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .ok()?;
-            s.success().then(|| us(t.elapsed()) / k as f64)
-        };
-        // the empty loop's cost is common to both: subtract it
-        let empty = match shell {
-            "fish" => format!("for i in (seq {k}); end"),
-            _ => format!("for i in {{1..{k}}}; do :; done"),
-        };
-        let base = run(&empty)?;
-        Some((run(&hook_loop)? - base, run(&true_loop)? - base))
-    };
-    for shell in ["zsh", "bash", "fish"] {
-        let mut hs = Vec::new();
-        let mut ts = Vec::new();
-        for _ in 0..5 {
-            if let Some((h, t)) = hook(shell) {
-                hs.push(h);
-                ts.push(t);
-            }
-        }
-        if hs.is_empty() {
-            println!("{shell}: not installed, skipped");
-            continue;
-        }
-        let (h, t) = (percentile(&mut hs, 0.5), percentile(&mut ts, 0.5));
-        let how = if shell == "zsh" {
-            "zsh/net/socket, no fork"
-        } else {
-            "runs credguard prompt"
-        };
-        println!(
-            "{shell} hook per prompt: {h:.0} µs | /bin/true run by {shell}: {t:.0} µs | ratio {:.2}x ({how}{})",
-            h / t,
-            if shell == "zsh" {
-                "; target < 0.2x"
-            } else {
-                ""
-            }
-        );
-    }
-    println!(
-        "  method: a loop of 300 hook calls vs 300 `/bin/true` in one shell process, minus the empty loop; median of 5"
-    );
 }
 
 fn wait_badge(user: &User, want: impl Fn(&str) -> bool) -> Duration {
@@ -591,7 +457,7 @@ fn main() {
     std::thread::sleep(Duration::from_millis(300));
     let moto = support::moto::Moto::start();
     if wanted(1) {
-        prompt_cost(&user);
+        prompt::prompt_cost(&user);
     }
     if wanted(2) {
         reaction(&user);
@@ -617,5 +483,8 @@ fn main() {
         && let Some(m) = &moto
     {
         anchor(m);
+    }
+    if wanted(7) {
+        soak::soak();
     }
 }

@@ -1,0 +1,163 @@
+//! Section 1 of the benchmarks: what a prompt costs. `credguard prompt` against
+//! `/bin/true`, and each shell's hook per prompt against the shell running `/bin/true` the
+//! way the hook would run the client (zsh: a command; bash: `x=$(/bin/true)`; fish:
+//! `set x (/bin/true)`), with the badge files (builtins, no process) and, for comparison,
+//! with them switched off (`CREDGUARD_SOCKET` set: the socket in zsh, the client in bash and
+//! fish).
+
+use super::support::daemon::credguard;
+use super::{User, percentile, section, us};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn spawn_time(cmd: &mut Command) -> f64 {
+    let t = Instant::now();
+    let s = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(s.success());
+    us(t.elapsed())
+}
+
+/// The flag that starts each shell without the user's rc files.
+fn no_rc(shell: &str) -> &'static str {
+    match shell {
+        "fish" => "--no-config",
+        "bash" => "--norc",
+        _ => "-f",
+    }
+}
+
+/// `n` runs of `bin prompt` and of `/bin/true`, interleaved, in the user's environment:
+/// their times in µs.
+fn prompt_vs_true(user: &User, bin: &std::path::Path, n: usize) -> (Vec<f64>, Vec<f64>) {
+    let (mut cg, mut tr) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let mut c = Command::new(bin);
+        c.arg("prompt").env_clear().envs(user.vars.iter().cloned());
+        cg.push(spawn_time(&mut c));
+        let mut t = Command::new("/bin/true");
+        t.env_clear().envs(user.vars.iter().cloned());
+        tr.push(spawn_time(&mut t));
+    }
+    (cg, tr)
+}
+
+pub fn prompt_cost(user: &User) {
+    section("1. prompt cost");
+    let n = 1000;
+    let bin = credguard();
+    let (mut cg, mut tr) = prompt_vs_true(user, &bin, n);
+    let (cg50, cg99, tr50, tr99) = (
+        percentile(&mut cg, 0.5),
+        percentile(&mut cg, 0.99),
+        percentile(&mut tr, 0.5),
+        percentile(&mut tr, 0.99),
+    );
+    println!(
+        "credguard prompt (daemon running): median {cg50:.0} µs, p99 {cg99:.0} µs | /bin/true: median {tr50:.0} µs, p99 {tr99:.0} µs | ratio median {:.3}x, p99 {:.3}x (reads the badge file; target ≤ 1.05x)",
+        cg50 / tr50,
+        cg99 / tr99
+    );
+    println!(
+        "  method: {n} fork+exec+wait of each, interleaved, from this process, same environment"
+    );
+    if let Some(dynamic) = std::env::var_os("CREDGUARD_BENCH_DYNAMIC_CLIENT") {
+        let (mut dy, mut tr) = prompt_vs_true(user, std::path::Path::new(&dynamic), n);
+        let (d50, t50) = (percentile(&mut dy, 0.5), percentile(&mut tr, 0.5));
+        println!(
+            "the same client dynamically linked (plain cargo build): median {d50:.0} µs | /bin/true: median {t50:.0} µs | ratio {:.2}x",
+            d50 / t50
+        );
+    }
+
+    // per prompt inside each real shell: the hook vs running /bin/true the same way
+    let socket = user.socket().display().to_string();
+    let hook = |shell: &str, files: bool| -> Option<(f64, f64)> {
+        let cg = bin.display();
+        let k = 300;
+        let (hook_loop, true_loop) = match shell {
+            "zsh" => (
+                format!(
+                    "eval \"$('{cg}' init zsh)\"; for i in {{1..{k}}}; do _credguard_precmd; done"
+                ),
+                format!("for i in {{1..{k}}}; do /bin/true; done"),
+            ),
+            "bash" => (
+                format!(
+                    "eval \"$('{cg}' init bash)\"; for i in {{1..{k}}}; do _credguard_prompt; done"
+                ),
+                format!("for i in {{1..{k}}}; do x=$(/bin/true); done"),
+            ),
+            _ => (
+                format!("'{cg}' init fish | source; for i in (seq {k}); _credguard_refresh; end"),
+                format!("for i in (seq {k}); set x (/bin/true); end"),
+            ),
+        };
+        let run = |script: &str| -> Option<f64> {
+            let t = Instant::now();
+            let mut c = Command::new(shell);
+            c.args([no_rc(shell), "-c", script])
+                .env_clear()
+                .envs(user.vars.iter().cloned());
+            if !files {
+                // an overridden socket: no badge files, the path before them
+                c.env("CREDGUARD_SOCKET", &socket);
+            }
+            let s = c
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .ok()?;
+            s.success().then(|| us(t.elapsed()) / k as f64)
+        };
+        // the empty loop's cost is common to both: subtract it
+        let empty = match shell {
+            "fish" => format!("for i in (seq {k}); end"),
+            _ => format!("for i in {{1..{k}}}; do :; done"),
+        };
+        let base = run(&empty)?;
+        Some((run(&hook_loop)? - base, run(&true_loop)? - base))
+    };
+    for (shell, files) in [
+        ("zsh", true),
+        ("bash", true),
+        ("fish", true),
+        ("zsh", false),
+        ("bash", false),
+        ("fish", false),
+    ] {
+        let mut hs = Vec::new();
+        let mut ts = Vec::new();
+        for _ in 0..5 {
+            if let Some((h, t)) = hook(shell, files) {
+                hs.push(h);
+                ts.push(t);
+            }
+        }
+        if hs.is_empty() {
+            println!("{shell}: not installed, skipped");
+            continue;
+        }
+        let (h, t) = (percentile(&mut hs, 0.5), percentile(&mut ts, 0.5));
+        let how = match (files, shell) {
+            (true, _) => "reads the badge file with builtins, no process; target ≤ 0.1x",
+            (false, "zsh") => "badge files off: zsh/net/socket, no fork",
+            (false, _) => "badge files off: runs credguard prompt",
+        };
+        let baseline = match shell {
+            "bash" => "x=$(/bin/true)",
+            "fish" => "set x (/bin/true)",
+            _ => "/bin/true",
+        };
+        println!(
+            "{shell} hook per prompt: {h:.1} µs | `{baseline}` in {shell}: {t:.0} µs | ratio {:.3}x ({how})",
+            h / t
+        );
+    }
+    println!(
+        "  method: a loop of 300 hook calls vs 300 runs of the baseline in one shell process, minus the empty loop; median of 5"
+    );
+}
