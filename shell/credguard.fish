@@ -42,7 +42,7 @@ end
 
 # The badge from the daemon's badge file (client/src/badgefile.rs), builtins only: 0 when
 # read. Only without env credentials, with the socket in its default place, on Linux (the
-# liveness record's pid is looked up in /proc).
+# liveness record links to /proc/<pid>).
 function _credguard_from_file
     test -z "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET"; or return 1
     string match -q -- '/*' "$XDG_RUNTIME_DIR"; or return 1
@@ -58,12 +58,8 @@ function _credguard_from_file
     if test -n "$CREDGUARD_ASCII"; and test "$CREDGUARD_ASCII" != 0
         set file .ascii/$file
     end
-    test -f $dir/.pid; and test -f $dir/$file; or return 1
-    read -l pid <$dir/.pid
-    string match -qr -- '^[0-9]+$' "$pid"; and test -r /proc/$pid/stat; or return 1
-    # alive: /proc/<pid>/stat names credguardd in a state other than zombie or dead
-    read -l stat </proc/$pid/stat
-    string match -qr -- "^$pid \(credguardd\) [^ZX]" "$stat"; or return 1
+    # alive: the program running at the daemon's pid is the daemon's (two stats, no read)
+    test -f $dir/$file; and test $dir/.proc/exe -ef $dir/.exe; or return 1
     read -l text <$dir/$file
     set -g CREDGUARD_BADGE "$text"
     return 0

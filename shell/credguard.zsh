@@ -38,11 +38,11 @@ _credguard_socket() {
 
 # The badge from the daemon's badge file (client/src/badgefile.rs) in REPLY, builtins
 # only: 0 when read. Only with the socket in its default place, on Linux (the liveness
-# record's pid is looked up in /proc).
+# record links to /proc/<pid>).
 _credguard_from_file() {
   emulate -L zsh
   [[ -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* ]] || return 1
-  local dir=$XDG_RUNTIME_DIR/credguard/badge pid= stat= file=.none
+  local dir=$XDG_RUNTIME_DIR/credguard/badge file=.none
   local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
   if [[ -n $name ]]; then
     # a name that is its own file name; any other is asked of the daemon
@@ -50,12 +50,8 @@ _credguard_from_file() {
     file=$name
   fi
   [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]] && file=.ascii/$file
-  [[ -f $dir/.pid && -f $dir/$file && -r /proc ]] || return 1
-  read -r pid <$dir/.pid || [[ -n $pid ]] || return 1
-  # alive: /proc/<pid>/stat names credguardd in a state other than zombie or dead
-  [[ -r /proc/$pid/stat ]] || return 1
-  read -r stat </proc/$pid/stat || return 1
-  [[ $stat == "$pid (credguardd) "[^ZX]* ]] || return 1
+  # alive: the program running at the daemon's pid is the daemon's (two stats, no read)
+  [[ -f $dir/$file && $dir/.proc/exe -ef $dir/.exe ]] || return 1
   REPLY=
   IFS= read -r REPLY <$dir/$file
   return 0

@@ -4,11 +4,16 @@
 //! Layout (beside the default socket, in the daemon's private runtime directory):
 //!
 //! ```text
-//! $XDG_RUNTIME_DIR/credguard/badge/.pid        the daemon's pid (liveness: /proc/<pid>)
+//! $XDG_RUNTIME_DIR/credguard/badge/.proc       a symlink to /proc/<the daemon's pid>
+//! $XDG_RUNTIME_DIR/credguard/badge/.exe        a symlink to the daemon's program
 //! $XDG_RUNTIME_DIR/credguard/badge/<name>      the badge text for profile <name>
 //! $XDG_RUNTIME_DIR/credguard/badge/.none       the badge of a shell that names no profile
 //! $XDG_RUNTIME_DIR/credguard/badge/.ascii/…    the same in plain ASCII
 //! ```
+//!
+//! The daemon is alive when `.proc/exe` and `.exe` are the same file (`[[ a -ef b ]]` in
+//! a shell: two `stat`s, no read): after a `kill -9` the pid is gone, a zombie has no
+//! `exe`, and a pid reused by another program names another file.
 //!
 //! A file holds the exact text `credguard prompt` would print (empty when all is well), with
 //! no newline. A profile without a file (one that does not exist, say) is asked of the
@@ -19,8 +24,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// The liveness record's file name.
-pub const PID_FILE: &str = ".pid";
+/// The liveness record: a symlink to `/proc/<pid>` of the daemon.
+pub const PROC_LINK: &str = ".proc";
+/// A symlink to the daemon's program, for `PROC_LINK/exe` to be compared with.
+pub const EXE_LINK: &str = ".exe";
 /// The file of a shell that names no profile.
 pub const NO_PROFILE_FILE: &str = ".none";
 /// The subdirectory of the plain-ASCII badges.
@@ -68,20 +75,17 @@ pub fn path(dir: &Path, profile: Option<&str>, ascii: bool) -> PathBuf {
     }
 }
 
-/// Whether the pid in `dir`'s liveness record is a live `credguardd` (Linux: `/proc`):
-/// `/proc/<pid>/stat` names it, in a state other than zombie or dead (a daemon killed but
-/// not yet reaped by its parent is dead).
+/// Whether the daemon that keeps `dir` is alive (Linux: `/proc`): `.proc/exe` and `.exe`
+/// are the same file.
 pub fn daemon_alive(dir: &Path) -> bool {
-    let Ok(pid) = std::fs::read_to_string(dir.join(PID_FILE)) else {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(running), Ok(program)) = (
+        std::fs::metadata(dir.join(PROC_LINK).join("exe")),
+        std::fs::metadata(dir.join(EXE_LINK)),
+    ) else {
         return false;
     };
-    let Ok(pid) = pid.trim().parse::<u32>() else {
-        return false;
-    };
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.strip_prefix(&format!("{pid} (credguardd) "))
-            .is_some_and(|rest| !rest.starts_with(['Z', 'X']))
-    })
+    (running.dev(), running.ino()) == (program.dev(), program.ino())
 }
 
 /// The badge text for `profile`, if the daemon is alive and keeps a file for it.
@@ -107,7 +111,8 @@ mod tests {
             "a/b",
             "x\ny",
             "/etc/passwd",
-            ".pid",
+            ".proc",
+            ".exe",
             ".none",
             "ascii/..",
             "-x",
@@ -140,21 +145,26 @@ mod tests {
         // '~' is never plain, so an encoded name is never some plain profile's name
         assert!(!is_plain("~41"));
         // and no plain name is one of the directory's own entries
-        for own in [PID_FILE, NO_PROFILE_FILE, ASCII_DIR] {
+        for own in [PROC_LINK, EXE_LINK, NO_PROFILE_FILE, ASCII_DIR] {
             assert!(!is_plain(own), "{own}");
         }
     }
 
-    /// Liveness from `/proc`: a running `credguardd` is alive; the same program killed
-    /// and not yet reaped (a zombie), another program, or a pid that is gone is not.
+    /// Liveness from `/proc`: a running daemon is alive; the same program killed and not
+    /// yet reaped (a zombie), another program at the pid, or a pid that is gone is not.
     #[cfg(target_os = "linux")]
     #[test]
-    fn liveness_is_a_running_credguardd() {
+    fn liveness_is_the_daemons_program_running_at_its_pid() {
+        use std::os::unix::fs::symlink;
         let dir = std::env::temp_dir().join(format!("credguard-badgefile-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let fake = dir.join("credguardd");
         std::fs::copy("/bin/sleep", &fake).unwrap();
-        let record = |pid: u32| std::fs::write(dir.join(PID_FILE), pid.to_string()).unwrap();
+        symlink(&fake, dir.join(EXE_LINK)).unwrap();
+        let record = |pid: u32| {
+            let _ = std::fs::remove_file(dir.join(PROC_LINK));
+            symlink(format!("/proc/{pid}"), dir.join(PROC_LINK)).unwrap();
+        };
         let mut running = std::process::Command::new(&fake).arg("30").spawn().unwrap();
         record(running.id());
         assert!(daemon_alive(&dir));
@@ -162,14 +172,10 @@ mod tests {
         // killed, not reaped: a zombie until wait()
         std::thread::sleep(std::time::Duration::from_millis(200));
         assert!(!daemon_alive(&dir), "a zombie is not alive");
-        let pid = running.id();
         running.wait().unwrap();
-        record(pid);
         assert!(!daemon_alive(&dir), "a pid that is gone");
         record(std::process::id());
         assert!(!daemon_alive(&dir), "another program");
-        std::fs::write(dir.join(PID_FILE), "not a pid").unwrap();
-        assert!(!daemon_alive(&dir));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -296,7 +296,7 @@ fn shell_reads_the_badge_files(shell: &str) {
     let mut d = user.start();
     let badges = user.dir.path().join("runtime/credguard/badge");
     assert!(
-        badges.join(".pid").is_file(),
+        badges.join(".proc").is_symlink(),
         "no liveness record in {}",
         badges.display()
     );

@@ -1,12 +1,13 @@
 //! The badge files the prompt hooks read without a process (layout and name encoding:
 //! `credguard_client::badgefile`): rewritten atomically when a badge changes, and each
-//! minute while one counts down; the liveness record holds this process's pid and is
-//! removed at a clean exit (after kill -9, the hooks find `/proc/<pid>` gone).
+//! minute while one counts down; the liveness record (`.proc` → `/proc/<pid>`, `.exe` → this
+//! program) is written once the first badges are in and removed at a clean exit (after a
+//! kill -9 the hooks find `.proc/exe` gone).
 
 use crate::report::badge;
 use crate::run::engine::Snapshot;
 use credguard_client::BadgeState;
-use credguard_client::badgefile::{self, ASCII_DIR, NO_PROFILE_FILE, PID_FILE};
+use credguard_client::badgefile::{self, ASCII_DIR, EXE_LINK, NO_PROFILE_FILE, PROC_LINK};
 use std::collections::HashMap;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -19,6 +20,8 @@ pub struct BadgeFiles {
     written: HashMap<PathBuf, String>,
     /// Said once: the directory cannot be written.
     failed: bool,
+    /// The liveness record is written.
+    alive: bool,
 }
 
 impl BadgeFiles {
@@ -30,7 +33,10 @@ impl BadgeFiles {
         b.create(dir.join(ASCII_DIR))?;
         for d in [dir.clone(), dir.join(ASCII_DIR)] {
             for entry in std::fs::read_dir(&d)?.flatten() {
-                if entry.file_type().is_ok_and(|t| t.is_file()) {
+                if entry
+                    .file_type()
+                    .is_ok_and(|t| t.is_file() || t.is_symlink())
+                {
                     let _ = std::fs::remove_file(entry.path());
                 }
             }
@@ -39,6 +45,7 @@ impl BadgeFiles {
             dir,
             written: HashMap::new(),
             failed: false,
+            alive: false,
         })
     }
 
@@ -108,13 +115,9 @@ impl BadgeFiles {
                 Err(e) => result = Err(e),
             }
         }
-        let pid = self.dir.join(PID_FILE);
-        if result.is_ok() && !self.written.contains_key(&pid) {
-            let me = std::process::id().to_string();
-            result = write_atomic(&pid, me.as_bytes());
-            if result.is_ok() {
-                self.written.insert(pid, me);
-            }
+        if result.is_ok() && !self.alive {
+            result = self.write_liveness();
+            self.alive = result.is_ok();
         }
         match result {
             Err(e) if !self.failed => {
@@ -126,14 +129,36 @@ impl BadgeFiles {
         }
     }
 
+    /// `.proc` → `/proc/<pid>` and `.exe` → this program, each replaced atomically.
+    fn write_liveness(&self) -> std::io::Result<()> {
+        let exe = std::fs::read_link("/proc/self/exe").or_else(|_| std::env::current_exe())?;
+        symlink_atomic(&exe, &self.dir.join(EXE_LINK))?;
+        let me = PathBuf::from(format!("/proc/{}", std::process::id()));
+        symlink_atomic(&me, &self.dir.join(PROC_LINK))
+    }
+
     /// At a clean exit: the liveness record and the badges go, so hooks ask the client.
     pub fn remove(&mut self) {
-        let _ = std::fs::remove_file(self.dir.join(PID_FILE));
+        let _ = std::fs::remove_file(self.dir.join(PROC_LINK));
+        let _ = std::fs::remove_file(self.dir.join(EXE_LINK));
+        self.alive = false;
         for p in self.written.keys() {
             let _ = std::fs::remove_file(p);
         }
         self.written.clear();
     }
+}
+
+/// A symlink `at` → `target`, made beside it and renamed over it.
+fn symlink_atomic(target: &Path, at: &Path) -> std::io::Result<()> {
+    let tmp = at.with_file_name(format!(".tmp.link.{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp)?;
+    let renamed = std::fs::rename(&tmp, at);
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    renamed
 }
 
 /// A temporary file beside `path`, renamed over it: a reader sees the old text or the new,
@@ -203,7 +228,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("runtime/credguard/badge");
         let mut b = BadgeFiles::open(dir.clone()).unwrap();
-        let names = ["../../x", "a\nb", ".pid", ".ascii", "/etc/x", "default"];
+        let names = ["../../x", "a\nb", ".proc", ".ascii", "/etc/x", "default"];
         let mut snap = Snapshot::default();
         snap.report.profiles = names.iter().map(|n| broken(n)).collect();
         let now = OffsetDateTime::now_utc();
@@ -215,8 +240,12 @@ mod tests {
                 "{f} outside the badge directory: {all:?}"
             );
         }
-        let pid = std::fs::read_to_string(dir.join(PID_FILE)).unwrap();
-        assert_eq!(pid, std::process::id().to_string());
+        let proc = std::fs::read_link(dir.join(PROC_LINK)).unwrap();
+        assert_eq!(proc, PathBuf::from(format!("/proc/{}", std::process::id())));
+        assert!(
+            badgefile::daemon_alive(&dir),
+            "this process is the daemon here"
+        );
         let escaped = std::fs::read_to_string(dir.join("~2e2e2f2e2e2f78")).unwrap();
         assert_eq!(escaped, "aws:../../x ✗ no secret");
         assert_eq!(
@@ -227,8 +256,8 @@ mod tests {
             std::fs::read_to_string(dir.join(".none")).unwrap(),
             "aws:default ✗ no secret"
         );
-        // 6 profiles + .none, twice, and the liveness record
-        assert_eq!(all.len(), 2 * 7 + 1, "{all:?}");
+        // 6 profiles + .none, twice, and the liveness record's two links
+        assert_eq!(all.len(), 2 * 7 + 2, "{all:?}");
 
         snap.report.profiles.truncate(1);
         b.update(&snap, now);
