@@ -11,6 +11,6 @@ fuzz_target!(|data: &[u8]| {
         let back = credguard::aws::expiry::parse(&text).expect("formatted expiry parses");
         // format keeps whole seconds
         assert_eq!(back.unix_timestamp(), t.unix_timestamp(), "{s:?} → {text:?}");
-        let _ = credguard::aws::expiry::human(t - back);
+        let _ = credguard_client::rules::short_duration((t - back).whole_seconds());
     }
 });

@@ -30,7 +30,13 @@ fuzz_target!(|data: &[u8]| {
     let config = credguard::config::Config::default();
     let diags = credguard::run::check::offline(&world, &config, None);
     let report = credguard::run::check::report(&world, diags, None);
-    let _ = credguard::report::render::report(&report, &credguard::report::render::Style { color: true });
+    for view in [
+        credguard::report::render::View::Check,
+        credguard::report::render::View::Status,
+        credguard::report::render::View::Doctor { shell_profile: Some("default") },
+    ] {
+        let _ = credguard::report::render::report(&report, view, &credguard::report::render::Style { color: true });
+    }
     let _ = serde_json::to_string(&report).unwrap();
     if let Ok(s) = std::str::from_utf8(credentials) {
         let _ = credguard::aws::scan::scan(s);
