@@ -9,6 +9,8 @@
 //!   expiry variables, durations);
 //! * [`check_args`]: the `check` command line, shared by `credguard` and `credguardd`;
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
+//! * [`json`], [`readiness`]: reading a verdict back, and whether it lets a command run
+//!   (`credguard exec`, the shells' pre-command guard);
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
 pub mod badge;
@@ -16,8 +18,10 @@ pub mod badgefile;
 pub mod check_args;
 pub mod client;
 pub mod envcreds;
+pub mod json;
 pub mod paths;
 pub mod proto;
+pub mod readiness;
 pub mod rules;
 #[cfg(target_os = "linux")]
 mod sys;

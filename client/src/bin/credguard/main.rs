@@ -3,7 +3,7 @@
 //! Exit codes (DESIGN.md): 0 all usable, 1 some invalid or expired, 3 some unknown and
 //! none invalid (`check`; `status` and `doctor` pass the daemon's code through), 2 usage
 //! or internal error (including "no daemon" for `status` and `doctor`). `prompt` always
-//! exits 0.
+//! exits 0. `exec` passes its command's code through, or exits 4 without running it.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -24,6 +24,7 @@ use credguard_client::{
 const PROMPT_TIMEOUT_MS: u64 = 50;
 const TIMEOUT_MS: u64 = 10_000;
 
+mod exec;
 mod help;
 mod init;
 mod service;
@@ -60,6 +61,7 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
         "status" => status(&args),
         "doctor" => doctor(&args),
         "init" => init::init(&args),
+        "exec" => exec::exec(&args),
         "service" => service(&args),
         "reload" => match args.first().map(String::as_str) {
             None => ask(&Request::Reload),
