@@ -149,7 +149,13 @@ _credguard_guard_match() {
 
 # The DEBUG trap: non-zero (with extdebug on) skips the command.
 _credguard_guard() {
-  [[ $_credguard_armed == 1 && ${CREDGUARD_GUARD-warn} != off ]] || return 0
+  [[ $_credguard_armed == 1 ]] || return 0
+  # the cheap test inline (a function call costs as much as the rest)
+  case ${BASH_COMMAND%%[[:space:]]*} in
+    terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 0 ;;
+  esac
+  [[ ${CREDGUARD_GUARD-warn} != off ]] || return 0
   _credguard_guard_match "$BASH_COMMAND" || return 0
   # once per command line
   _credguard_armed=0

@@ -208,10 +208,17 @@ _credguard_guard_match() {
 }
 
 _credguard_preexec() {
+  # $3: the full text (with aliases expanded); $1 is empty without a history
+  local line=${3:-$1}
+  line=${line#"${line%%[^[:space:]]*}"}
+  # the cheap test inline (a function call costs as much as the rest)
+  case ${line%%[[:space:]]*} in
+    terraform|terragrunt|tofu|cdk|pulumi|sam|serverless|sls|copilot|aws|[A-Za-z_]*=*) ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 0 ;;
+  esac
   [[ ${CREDGUARD_GUARD:-warn} != off ]] || return 0
   local -a reply
-  # $3: the full text (with aliases expanded); $1 is empty without a history
-  _credguard_guard_match "${3:-$1}" || return 0
+  _credguard_guard_match "$line" || return 0
   local -a args=(exec --check --for "$reply[1]" --min-remaining "$reply[2]")
   [[ -n $reply[3] ]] && args+=(--profile "$reply[3]")
   "::CREDGUARD::" "${args[@]}" && return 0

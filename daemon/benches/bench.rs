@@ -7,6 +7,8 @@
 
 // The integration tests' helpers (tests/support): the bench uses some of them, the test
 // binary all of them, so only here is part of it unused.
+#[path = "sections/guard_cost.rs"]
+mod guard_cost;
 #[path = "../tests/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
@@ -612,6 +614,9 @@ fn main() {
         if let Some(m) = &moto {
             writes(m);
         }
+    }
+    if wanted(7) {
+        guard_cost::guard_cost(&user);
     }
     if wanted(6)
         && let Some(m) = &moto
