@@ -13,7 +13,18 @@
 #   CREDGUARD_ASCII=1         plain ASCII badge
 #   CREDGUARD_COLOR           red (default) | yellow | magenta | cyan | none
 #   CREDGUARD_PROMPT_TIMEOUT_MS  deadline of the exchange (default 50)
+#   CREDGUARD_GUARD           warn (default) | ask | block | off: the pre-command guard below
+#   CREDGUARD_GUARD_COMMANDS  your own guarded commands: 'helm upgrade=20;make deploy=30'
+#                             (a command prefix = the minutes it runs; yours come first)
 # Loading it twice changes nothing; safe under set -u and set -e.
+#
+# The pre-command guard (a DEBUG trap, chained after any trap already set, armed at each
+# prompt): before a simple command that starts with a guarded command (terraform apply,
+# cdk deploy… see _credguard_guarded) it runs `credguard exec --check` once, which
+# prints one line to stderr when the credentials the command would use are invalid,
+# expired, not validated, or expire before its expected minutes; ask: y/N before it runs,
+# block: it does not run (extdebug, switched on only then). Other commands cost a few
+# pattern tests, no process.
 
 CREDGUARD_BADGE=''
 _credguard_shown=''
@@ -70,6 +81,11 @@ _credguard_prompt() {
   else
     _credguard_shown="$CREDGUARD_BADGE "
   fi
+  if [[ $_credguard_extdebug == 1 ]]; then
+    shopt -u extdebug
+    _credguard_extdebug=0
+  fi
+  _credguard_armed=1
   if [[ ${CREDGUARD_BADGE_POSITION-left} == left ]]; then
     # re-added whenever something else rebuilt PS1
     # shellcheck disable=SC2016 # the literal text of the reference, not its value
@@ -93,3 +109,78 @@ else
     *) PROMPT_COMMAND="${PROMPT_COMMAND:+${PROMPT_COMMAND}$'\n'}_credguard_prompt" ;;
   esac
 fi
+
+# The guarded commands: a command prefix, then the minutes it is expected to run.
+_credguard_guarded=(
+  'terraform apply' 45 'terraform destroy' 45 'terraform import' 45 'terragrunt' 15
+  'tofu apply' 15 'cdk deploy' 45 'cdk destroy' 45 'pulumi up' 15 'pulumi destroy' 15
+  'sam deploy' 15 'serverless deploy' 15 'sls deploy' 15 'copilot deploy' 15
+  'aws cloudformation deploy' 15
+)
+_credguard_armed=0
+_credguard_extdebug=0
+
+# Whether the simple command $1 is guarded: prefix, minutes and profile (an AWS_PROFILE=…
+# in front of it) in _credguard_match.
+_credguard_guard_match() {
+  local line=$1 entry i
+  case ${line%%[[:space:]]*} in
+    terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 1 ;;
+  esac
+  local IFS=';'
+  for entry in ${CREDGUARD_GUARD_COMMANDS-}; do
+    if [[ "$line " == "${entry%=*} "* ]]; then
+      _credguard_match=("${entry%=*}" "${entry##*=}")
+      return 0
+    fi
+  done
+  for ((i = 0; i < ${#_credguard_guarded[@]}; i += 2)); do
+    if [[ "$line " == "${_credguard_guarded[i]} "* ]]; then
+      _credguard_match=("${_credguard_guarded[i]}" "${_credguard_guarded[i + 1]}")
+      return 0
+    fi
+  done
+  return 1
+}
+
+# The DEBUG trap: non-zero (with extdebug on) skips the command.
+_credguard_guard() {
+  [[ $_credguard_armed == 1 ]] || return 0
+  # the cheap test inline (a function call costs as much as the rest)
+  case ${BASH_COMMAND%%[[:space:]]*} in
+    terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 0 ;;
+  esac
+  [[ ${CREDGUARD_GUARD-warn} != off ]] || return 0
+  _credguard_guard_match "$BASH_COMMAND" || return 0
+  # once per command line
+  _credguard_armed=0
+  local answer='' rc=0
+  "::CREDGUARD::" exec --check --for "${_credguard_match[0]}" --min-remaining "${_credguard_match[1]}" || rc=$?
+  [[ $rc == 4 ]] || return 0
+  case ${CREDGUARD_GUARD-warn} in
+    ask)
+      read -r -n 1 -p "credguard: run it anyway? [y/N] " answer </dev/tty || answer=''
+      echo >&2
+      [[ $answer == [yY] ]] && return 0
+      ;;
+    block) echo "credguard: not run (CREDGUARD_GUARD=block)" >&2 ;;
+    *) return 0 ;;
+  esac
+  _credguard_extdebug=1
+  shopt -s extdebug
+  return 1
+}
+
+_credguard_debug_trap=$(trap -p DEBUG)
+case $_credguard_debug_trap in
+  *_credguard_guard*) ;;
+  '') trap '_credguard_guard' DEBUG ;;
+  *)
+    eval "_credguard_debug_trap=(${_credguard_debug_trap})"
+    # the other trap first, ours last: its status decides whether the command runs
+    trap "${_credguard_debug_trap[2]}"$'\n''_credguard_guard' DEBUG
+    ;;
+esac
+unset _credguard_debug_trap

@@ -12,7 +12,18 @@
 #   CREDGUARD_ASCII=1         plain ASCII badge
 #   CREDGUARD_COLOR           a set_color colour (default red; none: no colour)
 #   CREDGUARD_PROMPT_TIMEOUT_MS  deadline of the exchange (default 50)
+#   CREDGUARD_GUARD           warn (default) | ask | block | off: the pre-command guard below
+#   CREDGUARD_GUARD_COMMANDS  your own guarded commands: 'helm upgrade=20;make deploy=30'
+#                             (a command prefix = the minutes it runs; yours come first)
 # Loading it twice changes nothing.
+#
+# The pre-command guard: before a command line that starts with a guarded command
+# (terraform apply, cdk deploy… see _credguard_guarded) it runs `credguard exec --check`
+# once, which prints one line to stderr when the credentials the command would use are
+# invalid, expired, not validated, or expire before its expected minutes. warn: from
+# fish_preexec. ask (y/N) and block need to stop the command, which fish_preexec cannot:
+# with CREDGUARD_GUARD=ask|block set before this file is sourced, Enter is bound to
+# _credguard_execute, which checks the line first. Other commands: no process.
 
 if not functions -q _credguard_original_right_prompt
     if functions -q fish_right_prompt
@@ -107,4 +118,77 @@ function fish_prompt
     end
     _credguard_set_status $last_status
     _credguard_original_prompt
+end
+
+# The guarded commands: a command prefix, then the minutes it is expected to run.
+set -g _credguard_guarded 'terraform apply' 45 'terraform destroy' 45 'terraform import' 45 \
+    terragrunt 15 'tofu apply' 15 'cdk deploy' 45 'cdk destroy' 45 'pulumi up' 15 \
+    'pulumi destroy' 15 'sam deploy' 15 'serverless deploy' 15 'sls deploy' 15 \
+    'copilot deploy' 15 'aws cloudformation deploy' 15
+
+# Whether command line $argv[1] is guarded (a second argument: called from a key
+# binding): 0 when its credentials are fine or it is not
+# guarded; 4 (the warning printed) when they are not.
+function _credguard_guard_check
+    # a command ends at a separator too: `terraform apply; echo done`
+    set -l line (string replace -ra '[\s;&|]' ' ' -- (string trim -l -- $argv[1]))
+    set -l first (string split -m1 ' ' -- $line)[1]
+    if not contains -- $first terraform terragrunt tofu cdk pulumi sam serverless sls copilot aws
+        test -n "$CREDGUARD_GUARD_COMMANDS"; or return 0
+    end
+    set -l table
+    for entry in (string split ';' -- "$CREDGUARD_GUARD_COMMANDS")
+        test -n "$entry"; or continue
+        set -a table (string replace -r '=[^=]*$' '' -- $entry) (string replace -r '^.*=' '' -- $entry)
+    end
+    set -a table $_credguard_guarded
+    for i in (seq 1 2 (count $table))
+        if string match -q -- "$table[$i] *" "$line "
+            # from a key binding: off the command line first
+            set -q argv[2]; and echo
+            "::CREDGUARD::" exec --check --for $table[$i] --min-remaining $table[(math $i + 1)]
+            test $status -eq 4; and return 4
+            return 0
+        end
+    end
+    return 0
+end
+
+function _credguard_preexec --on-event fish_preexec
+    set -l mode warn
+    set -q CREDGUARD_GUARD; and set mode $CREDGUARD_GUARD
+    test "$mode" = warn; or return 0
+    _credguard_guard_check $argv[1]
+    return 0
+end
+
+# Enter with ask/block: the line is checked before it runs.
+function _credguard_execute
+    set -l line (commandline)
+    set -l mode warn
+    set -q CREDGUARD_GUARD; and set mode $CREDGUARD_GUARD
+    if contains -- "$mode" ask block
+        if not _credguard_guard_check "$line" binding
+            if test "$mode" = ask
+                read -l -n 1 -P 'credguard: run it anyway? [y/N] ' answer
+                if string match -qi y -- "$answer"
+                    commandline -f execute
+                    return
+                end
+            else
+                echo 'credguard: not run (CREDGUARD_GUARD=block)' >&2
+            end
+            commandline -r ''
+            commandline -f repaint
+            return
+        end
+    end
+    commandline -f execute
+end
+
+if set -q CREDGUARD_GUARD; and contains -- "$CREDGUARD_GUARD" ask block
+    bind \r _credguard_execute
+    bind \n _credguard_execute
+    bind -M insert \r _credguard_execute 2>/dev/null
+    bind -M insert \n _credguard_execute 2>/dev/null
 end

@@ -13,7 +13,17 @@
 #   CREDGUARD_ASCII=1         plain ASCII badge
 #   CREDGUARD_COLOR           zsh colour for the badge (default red; none: no colour)
 #   CREDGUARD_PROMPT_TIMEOUT_MS  deadline of the exchange (default 50)
+#   CREDGUARD_GUARD           warn (default) | ask | block | off: the pre-command guard below
+#   CREDGUARD_GUARD_COMMANDS  your own guarded commands: 'helm upgrade=20;make deploy=30'
+#                             (a command-line prefix = the minutes it runs; yours come first)
 # Loading it twice changes nothing.
+#
+# The pre-command guard (preexec): before a command line that starts with a guarded
+# command (terraform apply, cdk deploy… see _credguard_guarded), it runs
+# `credguard exec --check` once, which prints one line to stderr when the credentials the
+# command would use are invalid, expired, not validated, or expire before its expected
+# minutes; ask: y/N before it runs, block: it does not run. Any other command costs a few
+# pattern tests, no process.
 
 (( ${+_credguard_rprompt} )) || typeset -g _credguard_rprompt="${RPROMPT-}"
 (( ${+_credguard_lprompt} )) || typeset -g _credguard_lprompt="${PROMPT-}"
@@ -150,3 +160,80 @@ _credguard_precmd() {
 
 (( ${+precmd_functions} )) || typeset -ga precmd_functions
 (( ${precmd_functions[(Ie)_credguard_precmd]} )) || precmd_functions+=(_credguard_precmd)
+
+# The guarded commands: a command-line prefix, then the minutes it is expected to run.
+typeset -ga _credguard_guarded=(
+  'terraform apply' 45 'terraform destroy' 45 'terraform import' 45 'terragrunt' 15
+  'tofu apply' 15 'cdk deploy' 45 'cdk destroy' 45 'pulumi up' 15 'pulumi destroy' 15
+  'sam deploy' 15 'serverless deploy' 15 'sls deploy' 15 'copilot deploy' 15
+  'aws cloudformation deploy' 15
+)
+
+# Whether command line $1 is guarded: its prefix in reply[1], the minutes in reply[2], an
+# AWS_PROFILE=… assignment in front of it in reply[3].
+_credguard_guard_match() {
+  local line=${1#"${1%%[^[:space:]]*}"} word entry profile= i
+  # the cheap test first: the first word of a guarded command, else only the user's
+  case ${line%%[[:space:]]*} in
+    terraform|terragrunt|tofu|cdk|pulumi|sam|serverless|sls|copilot|aws) ;;
+    [A-Za-z_]*=*) ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 1 ;;
+  esac
+  # a command ends at a separator too: `terraform apply; echo done`
+  line=${line//[[:space:];&|]/ }
+  while :; do
+    word=${line%%[[:space:]]*}
+    # NAME=value in front of the command
+    [[ $word == [A-Za-z_]*=* && ${word%%=*} != *[^A-Za-z0-9_]* ]] || break
+    [[ $word == AWS_PROFILE=* ]] && profile=${word#AWS_PROFILE=}
+    line=${line#"$word"}
+    line=${line#"${line%%[^[:space:]]*}"}
+  done
+  for entry in ${(s:;:)${CREDGUARD_GUARD_COMMANDS-}}; do
+    if [[ "$line " == "${entry%=*} "* ]]; then
+      reply=("${entry%=*}" "${entry##*=}" "$profile")
+      return 0
+    fi
+  done
+  for (( i = 1; i < ${#_credguard_guarded}; i += 2 )); do
+    if [[ "$line " == "${_credguard_guarded[i]} "* ]]; then
+      reply=("${_credguard_guarded[i]}" "${_credguard_guarded[i+1]}" "$profile")
+      return 0
+    fi
+  done
+  return 1
+}
+
+_credguard_preexec() {
+  # $3: the full text (with aliases expanded); $1 is empty without a history
+  local line=${3:-$1}
+  line=${line#"${line%%[^[:space:]]*}"}
+  # the cheap test inline (a function call costs as much as the rest)
+  case ${line%%[[:space:]]*} in
+    terraform|terragrunt|tofu|cdk|pulumi|sam|serverless|sls|copilot|aws|[A-Za-z_]*=*) ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 0 ;;
+  esac
+  [[ ${CREDGUARD_GUARD:-warn} != off ]] || return 0
+  local -a reply
+  _credguard_guard_match "$line" || return 0
+  local -a args=(exec --check --for "$reply[1]" --min-remaining "$reply[2]")
+  [[ -n $reply[3] ]] && args+=(--profile "$reply[3]")
+  "::CREDGUARD::" "${args[@]}" && return 0
+  (( $? == 4 )) || return 0
+  case ${CREDGUARD_GUARD:-warn} in
+    ask)
+      if read -q "?credguard: run it anyway? [y/N] " </dev/tty; then
+        print -u2
+        return 0
+      fi
+      print -u2
+      kill -INT $$ ;;
+    block)
+      print -u2 "credguard: not run (CREDGUARD_GUARD=block)"
+      kill -INT $$ ;;
+  esac
+  return 0
+}
+
+(( ${+preexec_functions} )) || typeset -ga preexec_functions
+(( ${preexec_functions[(Ie)_credguard_preexec]} )) || preexec_functions+=(_credguard_preexec)

@@ -11,6 +11,8 @@
 //! * [`usage`]: usage errors ("did you mean") and console output that never panics, and
 //!   [`color`]: `--color`, `NO_COLOR`, `CLICOLOR_FORCE`, for both binaries;
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
+//! * [`json`], [`readiness`]: reading a verdict back, and whether it lets a command run
+//!   (`credguard exec`, the shells' pre-command guard);
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
 pub mod badge;
@@ -19,8 +21,10 @@ pub mod check_args;
 pub mod client;
 pub mod color;
 pub mod envcreds;
+pub mod json;
 pub mod paths;
 pub mod proto;
+pub mod readiness;
 pub mod rules;
 #[cfg(target_os = "linux")]
 mod sys;

@@ -3,10 +3,13 @@
 //!
 //! Environment: CREDGUARD_MOTO_SERVER (moto, for the STS figures), CREDGUARD_AWS_CLI
 //! (`aws` from PyPI, for the anchor), CREDGUARD_BENCH_IDLE_SECONDS (default 60),
-//! CREDGUARD_BENCH_SOAK_SECONDS (default 600). Sections: 1 prompt cost (`prompt.rs`), 2
-//! reaction, 3 load, 4 idle and memory, 5 scale, 6 the anchor, 7 soak (`soak.rs`).
+//! CREDGUARD_BENCH_SOAK_SECONDS (default 600). Sections: 1 prompt cost (`sections/prompt.rs`), 2
+//! reaction, 3 load, 4 idle and memory, 5 scale, 6 the anchor, 7 the pre-command guard
+//! (`sections/guard_cost.rs`), 8 soak (`sections/soak.rs`).
 #![allow(clippy::unwrap_used)]
 
+#[path = "sections/guard_cost.rs"]
+mod guard_cost;
 // The integration tests' helpers (tests/support): the bench uses some of them, the test
 // binary all of them, so only here is part of it unused.
 #[path = "../tests/support/mod.rs"]
@@ -41,7 +44,9 @@ fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+#[path = "sections/prompt.rs"]
 mod prompt;
+#[path = "sections/soak.rs"]
 mod soak;
 
 fn section(title: &str) {
@@ -485,6 +490,9 @@ fn main() {
         anchor(m);
     }
     if wanted(7) {
+        guard_cost::guard_cost(&user);
+    }
+    if wanted(8) {
         soak::soak();
     }
 }

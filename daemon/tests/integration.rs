@@ -12,6 +12,7 @@ mod conformance;
 mod daemon;
 mod expiry;
 mod fake_sts;
+mod guard;
 mod in_process;
 mod moto;
 mod moto_canary;

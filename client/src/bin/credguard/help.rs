@@ -2,13 +2,13 @@
 
 /// The commands, for "did you mean".
 pub const COMMANDS: &[&str] = &[
-    "check", "status", "doctor", "prompt", "init", "reload", "service", "watch", "help",
+    "check", "status", "doctor", "prompt", "init", "exec", "reload", "service", "watch", "help",
 ];
 
 /// What a usage error of the program as a whole shows.
 pub const SHORT_USAGE: &str = "\
 usage: credguard <command> [options]
-commands: check, status, doctor, prompt, init, reload, service, watch, help";
+commands: check, status, doctor, prompt, init, exec, reload, service, watch, help";
 
 pub const USAGE: &str = "\
 usage: credguard <command> [options]
@@ -28,6 +28,9 @@ commands:
                       print a snippet for that prompt or status bar
   watch [--json|--waybar] [--ascii] [--profile P]
                       a live feed: a line per change of any verdict (status bars)
+  exec [--profile P] [--min-remaining D] [--allow-unknown] -- CMD ARGS…
+                      run CMD only if its credentials are usable (and last D);
+                      else say why and exit 4
   reload              the daemon re-reads its config and the AWS files
   service install|uninstall|status
                       run credguardd as a systemd user service
@@ -91,6 +94,25 @@ tell in time. Never prints an error, always exits 0. Gives up after 50 ms
 (CREDGUARD_PROMPT_TIMEOUT_MS).
 
   --ascii       plain ASCII badge";
+
+pub const HELP_EXEC: &str = "\
+usage: credguard exec [--profile P] [--min-remaining D] [--allow-unknown] -- CMD ARGS…
+
+Run CMD in place of this process (same pid, stdin, signals and exit code) only when
+the credentials it would use are usable: the environment's AWS_ACCESS_KEY_ID when set
+(as the SDK and the prompt judge them), else profile P, AWS_PROFILE,
+AWS_DEFAULT_PROFILE or default. Otherwise print why (the profile, the cause, the fix)
+and exit 4 without running it. Asks the daemon; without one, runs the engine here.
+
+  --profile P          judge this profile (also --profile=P)
+  --min-remaining D    the credentials must last at least D more: 45m, 1h30m, 90s
+                       (a bare number is minutes; default 0)
+  --allow-unknown      run even when the credentials could not be validated
+                       (offline, throttled); invalid or expired still refuse
+  --check              run nothing: exit 0, or print why and exit 4 (the shell
+                       hooks' pre-command guard)
+
+For Makefiles, CI jobs and wrappers: credguard exec --min-remaining 45m -- terraform apply";
 
 pub const HELP_RELOAD: &str = "\
 usage: credguard reload
@@ -163,6 +185,7 @@ pub fn command_help(cmd: &str) -> Option<&'static str> {
         "doctor" => HELP_DOCTOR,
         "prompt" => HELP_PROMPT,
         "init" => HELP_INIT,
+        "exec" => HELP_EXEC,
         "reload" => HELP_RELOAD,
         "watch" => HELP_WATCH,
         "service" => HELP_SERVICE,
@@ -178,7 +201,7 @@ mod tests {
     #[test]
     fn every_command_has_help() {
         for c in [
-            "check", "status", "doctor", "prompt", "init", "reload", "watch", "help",
+            "check", "status", "doctor", "prompt", "init", "exec", "reload", "watch", "help",
         ] {
             assert!(command_help(c).is_some_and(|h| h.starts_with("usage: credguard")));
         }

@@ -3,7 +3,7 @@
 //! Exit codes (DESIGN.md): 0 all usable, 1 some invalid or expired, 3 some unknown and
 //! none invalid (`check`; `status` and `doctor` pass the daemon's code through), 2 usage
 //! or internal error (including "no daemon" for `status` and `doctor`). `prompt` always
-//! exits 0.
+//! exits 0. `exec` passes its command's code through, or exits 4 without running it.
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -33,6 +33,7 @@ macro_rules! errln {
     ($($t:tt)*) => { credguard_client::usage::err(&format!("{}\n", format_args!($($t)*))) };
 }
 
+mod exec;
 mod help;
 mod init;
 mod service;
@@ -79,6 +80,7 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
                 Err(why) => usage_error(&why),
             },
         },
+        "exec" => exec::exec(&args),
         "service" => service(&args),
         "reload" => match args.first().map(String::as_str) {
             None => ask(&Request::Reload, ColorChoice::Never),

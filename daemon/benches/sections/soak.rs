@@ -1,4 +1,4 @@
-//! Section 7 of the benchmarks: a soak. The daemon under churn for
+//! Section 8 of the benchmarks: a soak. The daemon under churn for
 //! `CREDGUARD_BENCH_SOAK_SECONDS` (default 600): file events, prompts, environment
 //! submissions and live-feed subscribers coming and going, at the rates of issue 21's
 //! 10-minute target (100,000 file events, 1,000,000 prompts, 10,000 env submissions, 100
@@ -48,7 +48,7 @@ fn paced(
 }
 
 pub fn soak() {
-    section("7. soak (churn, sampled each second)");
+    section("8. soak (churn, sampled each second)");
     let secs: u64 = std::env::var("CREDGUARD_BENCH_SOAK_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
