@@ -60,3 +60,15 @@ else
   echo "setup: installing cargo-nextest"
   cargo install cargo-nextest --locked </dev/null
 fi
+
+# The js reader's oracle: @smithy/shared-ini-file-loader, pinned by its package-lock.json.
+ORACLE_JS="$(cd "$(dirname "$0")/.." && pwd)/daemon/tests/oracles/js"
+if [ -d "$ORACLE_JS/node_modules/@smithy/shared-ini-file-loader" ]; then
+  echo "setup: js oracle present"
+elif command -v npm >/dev/null 2>&1; then
+  echo "setup: npm ci in $ORACLE_JS"
+  (cd "$ORACLE_JS" && npm ci --no-audit --no-fund --silent </dev/null)
+else
+  echo "setup: npm missing: the js reader's oracle cannot be installed" >&2
+  exit 1
+fi

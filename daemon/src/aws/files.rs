@@ -320,7 +320,7 @@ fn sdk_parsable(file: &mut LoadedFile) -> String {
 }
 
 /// The SDK says "error parsing <path> on line N:\n  <message>".
-fn parse_error_line(msg: &str) -> Option<usize> {
+pub(crate) fn parse_error_line(msg: &str) -> Option<usize> {
     let rest = msg.split(" on line ").nth(1)?;
     rest.split(|c: char| !c.is_ascii_digit())
         .next()?

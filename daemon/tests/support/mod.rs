@@ -4,6 +4,7 @@
 pub mod daemon;
 pub mod login;
 pub mod moto;
+pub mod mutate;
 
 /// The entry for profile `name` in a verdict report (`check --json`, `status --json`).
 pub fn profile_of(report: &serde_json::Value, name: &str) -> serde_json::Value {
