@@ -5,6 +5,8 @@
 #   files_parse   config + credentials files through the scanner, the SDK parser and
 #                 every offline check, then the text and JSON renderers
 #   cache_read    the verdict cache file and the `aws login` cache file
+#   reader_cli, reader_sdk, reader_js
+#                 the three readers of the files (AWS CLI, Rust SDK, JS SDK)
 # Corpora are seeded from the fixtures (the SDKs' conformance cases, the protocol's own
 # messages, the timestamp forms the tests use) into fuzz/corpus/ (not committed).
 #   bash scripts/fuzz.sh          # 20 s per target (the CI smoke run)
@@ -24,7 +26,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 corpus=fuzz/corpus
-mkdir -p "$corpus"/{proto_decode,expiry_parse,files_parse,cache_read}
+mkdir -p "$corpus"/{proto_decode,expiry_parse,files_parse,cache_read,reader_cli,reader_sdk,reader_js}
 python3 - "$corpus" <<'PY'
 import json, os, sys, hashlib
 out = sys.argv[1]
@@ -67,11 +69,15 @@ put("cache_read", json.dumps({"accessToken": {"accessKeyId": "ASIAEXAMPLE", "sec
     "accountId": "123456789012", "expiresAt": "2026-11-22T10:00:00Z"}, "tokenType": "aws_sigv4",
     "refreshToken": "r", "clientId": "arn:aws:signin:::devtools/same-device", "dpopKey": "k"}))
 PY
+# the three readers start from the same files (config NUL credentials)
+for r in reader_cli reader_sdk reader_js; do
+    cp -n "$corpus"/files_parse/* "$corpus/$r/" 2>/dev/null || true
+done
 
 cd fuzz
 cargo +nightly fuzz build -O --debug-assertions
 status=0
-for t in proto_decode expiry_parse files_parse cache_read; do
+for t in proto_decode expiry_parse files_parse cache_read reader_cli reader_sdk reader_js; do
     log="$(mktemp)"
     if cargo +nightly fuzz run -O --debug-assertions "$t" "corpus/$t" -- \
         -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
