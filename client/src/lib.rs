@@ -39,6 +39,15 @@ pub use proto::{
 
 use std::path::{Path, PathBuf};
 
+/// Whether stdout's reader is gone (a closed pipe), without writing; false where it cannot
+/// be told (not Linux).
+pub fn stdout_gone() -> bool {
+    #[cfg(target_os = "linux")]
+    return sys::stdout_gone();
+    #[cfg(not(target_os = "linux"))]
+    false
+}
+
 /// `credguardd` next to this executable (how `cargo install` and packages lay them out),
 /// else the first one on `PATH`.
 pub fn find_engine(current_exe: Option<&Path>, path_var: Option<&str>) -> Option<PathBuf> {

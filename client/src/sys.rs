@@ -1,4 +1,5 @@
-//! The one system call std does not offer: a non-blocking connect on a Unix socket.
+//! The system calls std does not offer: a non-blocking connect on a Unix socket, and a
+//! look at whether stdout's reader is gone (for `credguard watch`, which writes rarely).
 //!
 //! A blocking `connect` waits as long as the daemon's listen backlog is full (a stopped or
 //! hung daemon with many queued prompts). On Linux a non-blocking `connect` on a Unix
@@ -25,9 +26,34 @@ struct SockaddrUn {
     sun_path: [u8; 108],
 }
 
+#[repr(C)]
+struct PollFd {
+    fd: i32,
+    events: i16,
+    revents: i16,
+}
+
+const POLLERR: i16 = 0x008;
+const POLLHUP: i16 = 0x010;
+const POLLNVAL: i16 = 0x020;
+
 unsafe extern "C" {
     fn socket(domain: i32, ty: i32, protocol: i32) -> i32;
     fn connect(fd: i32, addr: *const SockaddrUn, len: u32) -> i32;
+    fn poll(fds: *mut PollFd, nfds: u64, timeout: i32) -> i32;
+}
+
+/// Whether stdout can no longer be written: a pipe whose reader closed reports POLLERR
+/// (a status bar that exited), a closed descriptor POLLNVAL. Never waits.
+pub fn stdout_gone() -> bool {
+    let mut p = PollFd {
+        fd: 1,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd that outlives the call; a zero timeout never blocks.
+    let n = unsafe { poll(&mut p, 1, 0) };
+    n > 0 && p.revents & (POLLERR | POLLHUP | POLLNVAL) != 0
 }
 
 /// Connect to the socket at `path` without ever waiting; the stream is returned in

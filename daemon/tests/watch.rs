@@ -178,3 +178,42 @@ fn the_feed_survives_a_daemon_restart() {
     let (_, took) = w.until("the badge again", |l| l == "aws:default ✗ no secret");
     eprintln!("the feed came back {took:?} after the daemon was down");
 }
+
+/// A status bar that exits takes its feed with it, even while nothing changes: the feed
+/// looks at its stdout every 2 s (no line is needed to find the pipe closed).
+#[test]
+fn a_feed_whose_reader_goes_away_ends_while_idle() {
+    let user = User::new("http://127.0.0.1:9");
+    std::fs::write(user.credentials(), BROKEN).unwrap();
+    let _d = user.start();
+    let mut child = Command::new(credguard())
+        .args(["watch", "--profile", "default"])
+        .env_clear()
+        .envs(user.vars.iter().cloned())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert_eq!(first.trim_end(), "aws:default ✗ no secret");
+    drop(out);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(15) {
+            let _ = child.kill();
+            panic!("credguard watch still runs 15 s after its reader went away");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    eprintln!(
+        "the feed ended {:?} after its reader went away ({status})",
+        start.elapsed()
+    );
+    assert_eq!(status.code(), Some(1));
+}

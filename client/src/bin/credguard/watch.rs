@@ -2,16 +2,21 @@
 //! bars and editors. One line per change of any verdict, pushed by the daemon (first the
 //! current state); when the daemon goes away, one `aws:?` line, then reconnection with
 //! backoff (100 ms doubling to 5 s), and the full state again once it is back. A closed
-//! stdout ends it quietly.
+//! stdout ends it quietly, also while nothing is printed: its reader is looked at every
+//! [`LOOK`] (a status bar that exits takes its feed with it).
 
 use credguard_client::badge::NEUTRAL_MARK;
 use credguard_client::paths::{process_env, socket_path};
-use credguard_client::proto::{self, MAX_FRAME, Request, Response, WatchFormat, WatchQuery};
-use std::io::Write;
+use credguard_client::proto::{
+    self, FrameReader, MAX_FRAME, Request, Response, WatchFormat, WatchQuery,
+};
+use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
+/// How often an idle feed looks whether its reader is still there.
+const LOOK: Duration = Duration::from_secs(2);
 const LAST_RETRY: Duration = Duration::from_secs(5);
 
 /// The options; `Err` says what is wrong with them.
@@ -56,6 +61,9 @@ pub fn run(q: &WatchQuery) -> i32 {
             }
             said_down = true;
         }
+        if credguard_client::stdout_gone() {
+            return 1;
+        }
         std::thread::sleep(wait);
         wait = (wait * 2).min(LAST_RETRY);
     }
@@ -81,9 +89,14 @@ fn follow(path: &std::path::Path, req: &[u8]) -> Feed {
         return Feed::NoDaemon;
     }
     let mut got = false;
+    if stream.set_read_timeout(Some(LOOK)).is_err() {
+        return Feed::NoDaemon;
+    }
     loop {
-        let Ok(frame) = proto::read_frame(&mut stream, MAX_FRAME) else {
-            return if got { Feed::Lines } else { Feed::NoDaemon };
+        let frame = match next_frame(&mut stream) {
+            Next::Frame(f) => f,
+            Next::ReaderGone => return Feed::StdoutGone,
+            Next::Ended => return if got { Feed::Lines } else { Feed::NoDaemon },
         };
         match proto::decode_response(&frame) {
             Ok(Response::Event { line }) => {
@@ -106,6 +119,36 @@ fn follow(path: &std::path::Path, req: &[u8]) -> Feed {
             _ => return if got { Feed::Lines } else { Feed::NoDaemon },
         }
     }
+}
+
+enum Next {
+    Frame(Vec<u8>),
+    /// The connection ended or broke.
+    Ended,
+    /// Our stdout's reader went away while we waited.
+    ReaderGone,
+}
+
+/// The next frame, looking at stdout every [`LOOK`] while none comes (the read timeout).
+fn next_frame(stream: &mut UnixStream) -> Next {
+    let mut frame = FrameReader::new(MAX_FRAME);
+    while let Some(buf) = frame.buf() {
+        match stream.read(buf) {
+            Ok(n) => {
+                if frame.filled(n).is_err() {
+                    return Next::Ended;
+                }
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if credguard_client::stdout_gone() {
+                    return Next::ReaderGone;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return Next::Ended,
+        }
+    }
+    Next::Frame(frame.into_payload())
 }
 
 /// What a status bar shows while no daemon answers.
