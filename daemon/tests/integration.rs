@@ -9,6 +9,7 @@ mod account;
 mod botocore;
 mod cli;
 mod conformance;
+mod context;
 mod daemon;
 mod expiry;
 mod fake_sts;

@@ -66,6 +66,7 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
             w.opt("session_token", &c.session_token);
             w.opt("expiration", &c.expiration);
             w.opt("region", &c.region);
+            w.opt("profile", &c.profile);
             w.finish()
         }
         Request::Watch(q) => {
@@ -106,6 +107,7 @@ pub fn decode_request(payload: &[u8]) -> Result<Request, ProtoError> {
             session_token: f.take("session_token"),
             expiration: f.take("expiration"),
             region: f.take("region"),
+            profile: f.take("profile"),
         }),
         "watch" => Request::Watch(WatchQuery {
             profile: f.take("profile"),
@@ -247,6 +249,7 @@ mod tests {
                 session_token: None,
                 expiration: None,
                 region: None,
+                profile: None,
             }),
             Request::SubmitEnv(EnvCredentials {
                 access_key_id: NASTY.into(),
@@ -254,6 +257,7 @@ mod tests {
                 session_token: Some("tok\nen==".into()),
                 expiration: Some("2026-11-22T10:00:00Z".into()),
                 region: Some("eu-west-1".into()),
+                profile: Some(NASTY.into()),
             }),
             Request::Watch(WatchQuery::default()),
             Request::Watch(WatchQuery {

@@ -49,8 +49,20 @@ impl Engine {
         if let Some(e) = &creds.expiration {
             world.set_var("AWS_CREDENTIAL_EXPIRATION", e);
         }
+        // the shell's region and profile, not the daemon's: they say where the keys are sent
+        for v in [
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+        ] {
+            world.remove_var(v);
+        }
         if let Some(r) = &creds.region {
             world.set_var("AWS_REGION", r);
+        }
+        if let Some(p) = &creds.profile {
+            world.set_var("AWS_PROFILE", p);
         }
         let Some(loaded) = &self.loaded else { return };
         let Some(mut diag) = diagnose::diagnose_env(&world, loaded, &self.settings.config) else {

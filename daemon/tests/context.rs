@@ -1,0 +1,113 @@
+//! Verdicts true in context (issue 16): credentials judged where and as the user's tools
+//! would use them. Environment keys go to the selected profile's endpoint, a profile that
+//! holds only settings is not an error, and the report says exactly what was verified.
+#![allow(clippy::unwrap_used)]
+
+use crate::support;
+use crate::support::daemon::User;
+use crate::support::moto::{Moto, Seed};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// A port nothing listens on.
+const CLOSED: &str = "http://127.0.0.1:9";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// `credguardd check --json` in `home` with these variables (no STS endpoint variable:
+/// where STS is comes from the files under test).
+fn check(home: &Path, env: &[(&str, &str)], args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_credguardd"))
+        .arg("check")
+        .arg("--json")
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("PATH", "/usr/bin:/bin")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let v = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    (out.status.code().unwrap(), v, format!("{stdout}{stderr}"))
+}
+
+fn home_with(config: &str, credentials: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let aws = home.path().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(aws.join("config"), config).unwrap();
+    if !credentials.is_empty() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = aws.join("credentials");
+        std::fs::write(&path, credentials).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    home
+}
+
+fn codes(p: &Value) -> Vec<String> {
+    p["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Env keys with `[default]` holding `region` and `endpoint_url` (moto): the tools call that
+/// endpoint, and so does credguard, in the one-shot path and through the daemon; with
+/// `AWS_PROFILE` naming a profile whose endpoint is closed, the verdict follows that profile.
+#[test]
+fn env_credentials_go_to_the_selected_profiles_endpoint() {
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(&Seed::new().user("alice"));
+    let alice = seeded.user("alice");
+    let config = format!(
+        "[default]\nregion = eu-west-2\nendpoint_url = {}\n\
+         [profile elsewhere]\nregion = eu-west-1\nendpoint_url = {CLOSED}\n",
+        moto.endpoint
+    );
+    let home = home_with(&config, "");
+    let keys = [
+        ("AWS_ACCESS_KEY_ID", alice.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", alice.secret_access_key.as_str()),
+    ];
+    let (_, v, all) = check(home.path(), &keys, &[]);
+    assert!(!all.contains(&alice.secret_access_key));
+    let env = support::profile_of(&v, "(env)");
+    assert_eq!(env["state"], "ok", "{env:#}");
+    assert_eq!(env["identity"]["arn"], alice.arn.as_str(), "{env:#}");
+
+    let mut elsewhere = keys.to_vec();
+    elsewhere.push(("AWS_PROFILE", "elsewhere"));
+    let (_, v, _) = check(home.path(), &elsewhere, &[]);
+    let env = support::profile_of(&v, "(env)");
+    assert_eq!(env["state"], "unknown", "{env:#}");
+    assert_eq!(codes(&env), ["network"], "{env:#}");
+
+    // through the daemon: the shell's keys and profile travel with the submission (moto
+    // counts the calls: the daemon's own environment selects no profile)
+    let mut user = User::new(CLOSED);
+    user.vars.retain(|(k, _)| k != "AWS_ENDPOINT_URL_STS");
+    std::fs::write(user.aws().join("config"), &config).unwrap();
+    let _d = user.start();
+    let mut shell = keys.to_vec();
+    shell.push(("CREDGUARD_PROMPT_TIMEOUT_MS", "2000"));
+    let mut elsewhere = shell.clone();
+    elsewhere.push(("AWS_PROFILE", "elsewhere"));
+    assert_eq!(user.prompt(&elsewhere), "aws:env … checking");
+    user.wait_prompt(&elsewhere, WAIT, str::is_empty);
+    assert_eq!(moto.calls_with(&alice.access_key_id), 1, "one check only");
+    assert_eq!(user.prompt(&shell), "aws:env … checking");
+    user.wait_prompt(&shell, WAIT, str::is_empty);
+    assert_eq!(
+        moto.calls_with(&alice.access_key_id),
+        2,
+        "the daemon's call"
+    );
+}
