@@ -120,6 +120,9 @@ pub enum Code {
     /// The account the key id encodes is not the one STS answered: a forged key id, or a
     /// decoding that is wrong.
     AccountMismatch,
+    /// A profile that holds only settings (region, output…): info when it is not the one in
+    /// use or something else supplies credentials, an error when the tools would find none.
+    NoCredentials,
 }
 
 impl Code {
@@ -159,6 +162,7 @@ impl Code {
             Code::WrongAccount => "wrong-account",
             Code::CanaryToken => "canary-token",
             Code::AccountMismatch => "account-mismatch",
+            Code::NoCredentials => "no-credentials",
         }
     }
 }
@@ -302,10 +306,12 @@ pub fn state_of(problems: &[Problem], accepted: bool) -> State {
         }
         return State::Invalid;
     }
-    if problems
-        .iter()
-        .any(|p| matches!(p.code, Code::SkippedByPolicy | Code::CanaryToken))
-    {
+    if problems.iter().any(|p| {
+        matches!(
+            p.code,
+            Code::SkippedByPolicy | Code::CanaryToken | Code::NoCredentials
+        )
+    }) {
         return State::Skipped;
     }
     if problems.iter().any(|p| p.code == Code::Expiring) {

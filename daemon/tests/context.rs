@@ -77,11 +77,12 @@ fn env_credentials_go_to_the_selected_profiles_endpoint() {
         ("AWS_ACCESS_KEY_ID", alice.access_key_id.as_str()),
         ("AWS_SECRET_ACCESS_KEY", alice.secret_access_key.as_str()),
     ];
-    let (_, v, all) = check(home.path(), &keys, &[]);
+    let (code, v, all) = check(home.path(), &keys, &[]);
     assert!(!all.contains(&alice.secret_access_key));
     let env = support::profile_of(&v, "(env)");
     assert_eq!(env["state"], "ok", "{env:#}");
     assert_eq!(env["identity"]["arn"], alice.arn.as_str(), "{env:#}");
+    assert_eq!(code, 0, "[default] holds only settings: {all}");
 
     let mut elsewhere = keys.to_vec();
     elsewhere.push(("AWS_PROFILE", "elsewhere"));
@@ -110,4 +111,102 @@ fn env_credentials_go_to_the_selected_profiles_endpoint() {
         2,
         "the daemon's call"
     );
+}
+
+/// What `aws configure` leaves when the keys live elsewhere: `[default]` with only `region`.
+/// Not the profile in use (env keys, or AWS_PROFILE names another): skipped with
+/// `no-credentials` (info), and `check` exits 0. The profile in use with nothing else to
+/// supply credentials: an error that says why the tools fail. A role whose source holds
+/// only settings: an error at that source.
+#[test]
+fn settings_only_profiles_are_not_errors() {
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(&Seed::new().user("alice"));
+    let alice = seeded.user("alice");
+    let (key, secret) = (&alice.access_key_id, &alice.secret_access_key);
+    let home = home_with(
+        "[default]\nregion = us-east-1\noutput = json\n",
+        &format!("[work]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"),
+    );
+    let sts = ("AWS_ENDPOINT_URL_STS", moto.endpoint.as_str());
+    let info = |v: &Value, why: &str| {
+        let d = support::profile_of(v, "default");
+        assert_eq!(d["state"], "skipped", "{d:#}");
+        let p = &d["problems"][0];
+        assert_eq!(
+            (&p["code"], &p["severity"], &p["location"]),
+            (
+                &"no-credentials".into(),
+                &"info".into(),
+                &"~/.aws/config:1".into()
+            ),
+            "{d:#}"
+        );
+        assert!(p["message"].as_str().unwrap().contains(why), "{d:#}");
+    };
+    let env = [
+        sts,
+        ("AWS_ACCESS_KEY_ID", key.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+    ];
+    let (code, v, all) = check(home.path(), &env, &[]);
+    assert_eq!(code, 0, "a healthy setup: {all}");
+    info(&v, "from the environment");
+    assert_eq!(support::profile_of(&v, "(env)")["state"], "ok");
+
+    let (code, v, all) = check(home.path(), &[sts, ("AWS_PROFILE", "work")], &[]);
+    assert_eq!(code, 0, "{all}");
+    info(&v, "not the profile in use");
+    assert_eq!(support::profile_of(&v, "work")["state"], "ok");
+
+    let (code, v, all) = check(home.path(), &[sts], &[]);
+    assert_eq!(code, 1, "{all}");
+    let d = support::profile_of(&v, "default");
+    assert_eq!(d["state"], "invalid", "{d:#}");
+    let p = &d["problems"][0];
+    assert_eq!(p["code"], "no-credentials", "{d:#}");
+    assert_eq!(p["severity"], "error", "{d:#}");
+    assert_eq!(p["location"], "~/.aws/config:1", "{d:#}");
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to locate credentials"),
+        "{d:#}"
+    );
+    assert!(
+        p["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("add aws_access_key_id and aws_secret_access_key to default (`aws configure --profile default`)"),
+        "{d:#}"
+    );
+
+    // a role whose source holds only settings: the role's error, located at the source
+    let home = home_with(
+        "[profile base]\nregion = us-east-1\n\
+         [profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n",
+        "",
+    );
+    let (_, v, _) = check(
+        home.path(),
+        &[sts, ("AWS_PROFILE", "deploy")],
+        &["--offline"],
+    );
+    let d = support::profile_of(&v, "deploy");
+    let p = &d["problems"][0];
+    assert_eq!(
+        (&p["code"], &p["severity"], &p["location"]),
+        (
+            &"no-credentials".into(),
+            &"error".into(),
+            &"~/.aws/config:1".into()
+        ),
+        "{d:#}"
+    );
+    assert!(
+        p["fix"].as_str().unwrap().contains("--profile base"),
+        "{d:#}"
+    );
+    assert_eq!(support::profile_of(&v, "base")["state"], "skipped");
 }

@@ -43,6 +43,7 @@ pub fn reason(code: Code) -> &'static str {
         Code::WrongAccount => "other account",
         Code::CanaryToken => "canary",
         Code::AccountMismatch => "account mismatch",
+        Code::NoCredentials => "no credentials",
     }
 }
 
