@@ -23,7 +23,7 @@ pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<EnvCredentials> 
         session_token: get("AWS_SESSION_TOKEN").or_else(|| get("AWS_SECURITY_TOKEN")),
         expiration: EXPIRATION_VARS.iter().find_map(|v| get(v)),
         region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
-        profile: get("AWS_PROFILE").or_else(|| get("AWS_DEFAULT_PROFILE")),
+        profile: crate::selection::selected(env).map(|(p, _)| p),
     })
 }
 

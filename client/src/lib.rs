@@ -7,6 +7,7 @@
 //! * [`badgefile`]: where the daemon keeps each profile's badge for the hooks to read;
 //! * [`rules`]: the credential rules both sides apply (hidden characters, key shapes,
 //!   expiry variables, durations);
+//! * [`selection`]: which profile a shell selects (`AWS_PROFILE=""` included);
 //! * [`check_args`]: the `check` command line, shared by `credguard` and `credguardd`;
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
@@ -19,6 +20,7 @@ pub mod envcreds;
 pub mod paths;
 pub mod proto;
 pub mod rules;
+pub mod selection;
 #[cfg(target_os = "linux")]
 mod sys;
 

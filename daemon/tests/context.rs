@@ -210,3 +210,126 @@ fn settings_only_profiles_are_not_errors() {
     );
     assert_eq!(support::profile_of(&v, "base")["state"], "skipped");
 }
+
+/// `AWS_PROFILE=""` selects the empty name, as for the tools ("The config profile () could
+/// not be found"), and `"dev "` is not `dev`: reported quoted, the invisible character
+/// named, with a fix that works (`unset`, or the name without the space, never
+/// `aws configure --profile dev `). The empty name is no profile of `AWS_DEFAULT_PROFILE`'s.
+#[test]
+fn empty_and_padded_profile_names_are_what_the_tools_see() {
+    let home = home_with(
+        "[profile dev]\nregion = us-east-1\n",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\
+         [dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    );
+    let run = |name: &str| {
+        let (code, v, all) = check(home.path(), &[("AWS_PROFILE", name)], &["--offline"]);
+        assert_eq!(code, 1, "{all}");
+        let p = support::profile_of(&v, name);
+        assert_eq!(p["state"], "invalid", "{p:#}");
+        let problem = p["problems"][0].clone();
+        assert_eq!(problem["code"], "profile-not-found", "{p:#}");
+        assert_eq!(problem["location"], "env AWS_PROFILE", "{p:#}");
+        let text = |k: &str| problem[k].as_str().unwrap().to_string();
+        (text("message"), text("fix"))
+    };
+    let (message, fix) = run("");
+    assert!(
+        message.starts_with("profile \"\" (empty) is not defined"),
+        "{message}"
+    );
+    assert!(
+        message.contains("The config profile () could not be found"),
+        "{message}"
+    );
+    assert_eq!(
+        fix,
+        "`unset AWS_PROFILE` to use the default profile, or `export AWS_PROFILE=<profile>`"
+    );
+    let (message, fix) = run("dev ");
+    assert!(
+        message.starts_with("profile \"dev \" (ends with U+0020 SPACE) is not defined"),
+        "{message}"
+    );
+    assert_eq!(fix, "`export AWS_PROFILE=dev` (the name without them)");
+    let (_, v, _) = check(
+        home.path(),
+        &[("AWS_PROFILE", ""), ("AWS_DEFAULT_PROFILE", "dev")],
+        &["--offline"],
+    );
+    let names: Vec<&str> = v["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["default", "dev"],
+        "botocore reads AWS_DEFAULT_PROFILE first"
+    );
+}
+
+/// The prompt agrees with the daemon on the selected profile: `AWS_PROFILE=""` in the
+/// client and in each shell's hook (which reads badge files itself, and zsh's which speaks
+/// the protocol itself) is the empty name, not the default profile.
+#[test]
+fn the_prompt_and_the_hooks_select_the_empty_name_too() {
+    let user = User::new(CLOSED);
+    std::fs::write(
+        user.credentials(),
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+    )
+    .unwrap();
+    let _d = user.start();
+    assert_eq!(user.prompt(&[]), "aws:default ✗ no secret");
+    let empty = [("AWS_PROFILE", "")];
+    assert_eq!(user.prompt(&empty), "aws:\"\" ✗ no such profile");
+    assert_eq!(
+        user.prompt(&[("AWS_PROFILE", "default ")]),
+        "aws:\"default \" ✗ no such profile"
+    );
+    let cg = support::daemon::credguard();
+    let cg = cg.display();
+    for (shell, script) in [
+        (
+            "bash",
+            format!(
+                "eval \"$('{cg}' init bash)\"; _credguard_prompt; printf '%s' \"$CREDGUARD_BADGE\""
+            ),
+        ),
+        (
+            "zsh",
+            format!(
+                "eval \"$('{cg}' init zsh)\"; _credguard_precmd; print -rn -- \"$CREDGUARD_BADGE\""
+            ),
+        ),
+        (
+            "fish",
+            format!(
+                "'{cg}' init fish | source; _credguard_refresh; printf '%s' \"$CREDGUARD_BADGE\""
+            ),
+        ),
+    ] {
+        if !support::tool(shell) {
+            continue;
+        }
+        let badge = |extra: &[(&str, &str)]| {
+            let mut c = Command::new(shell);
+            c.arg("-c")
+                .arg(&script)
+                .env_clear()
+                .envs(user.vars.iter().cloned());
+            c.envs(extra.iter().copied());
+            let out = c.output().unwrap();
+            assert!(
+                out.stderr.is_empty(),
+                "{shell}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        };
+        assert_eq!(badge(&[]), "aws:default ✗ no secret", "{shell}");
+        assert_eq!(badge(&empty), "aws:\"\" ✗ no such profile", "{shell}");
+    }
+}

@@ -6,6 +6,7 @@ use super::{Diagnosis, Material};
 use crate::aws::chain::{self, Base, Chain, ChainError, ChainErrorKind};
 use crate::aws::locate::Selection;
 use crate::verdict::{Code, Problem, ProfileVerdict, Severity, SourceKind, State};
+use credguard_client::{rules, selection};
 
 impl Ctx<'_> {
     pub(super) fn profile(&self, name: &str, selected: bool, selection: &Selection) -> Diagnosis {
@@ -61,17 +62,39 @@ impl Ctx<'_> {
         } else {
             self.header_loc(name)
         };
+        let var = match selection {
+            _ if !selected => None,
+            Selection::AwsProfile => Some("AWS_PROFILE"),
+            Selection::AwsDefaultProfile => Some("AWS_DEFAULT_PROFILE"),
+            Selection::Flag | Selection::Default => None,
+        };
+        // what the user meant: the name without its invisible characters, if it exists
+        let meant = rules::without_hidden(name);
+        let meant =
+            (meant != name && self.loaded.profiles.profiles.contains_key(&meant)).then_some(meant);
+        let fix = match (var, meant) {
+            (Some(var), _) if name.is_empty() => {
+                format!("`unset {var}` to use the default profile, or `export {var}=<profile>`")
+            }
+            (Some(var), Some(m)) => format!("`export {var}={m}` (the name without them)"),
+            (None, Some(m)) => format!("use profile {m} (the name without them)"),
+            _ if rules::find_hidden(name).is_some() || name.is_empty() => {
+                "select an existing profile".to_string()
+            }
+            _ => format!(
+                "create it with `aws configure --profile {name}`, or select an existing profile"
+            ),
+        };
         Problem::error(
             Code::ProfileNotFound,
             location,
             format!(
-                "profile {name} is not defined in {} or {}",
+                "profile {} is not defined in {} or {}: the AWS CLI says \"The config profile ({name}) could not be found\"",
+                selection::quoted(name),
                 self.display(&self.loaded.config),
                 self.display(&self.loaded.credentials)
             ),
-            format!(
-                "create it with `aws configure --profile {name}`, or select an existing profile"
-            ),
+            fix,
         )
     }
 

@@ -17,6 +17,7 @@ use credguard_client::badgefile;
 use credguard_client::check_args::{self, CheckCommand};
 use credguard_client::envcreds;
 use credguard_client::paths::{process_env, resolve_socket, socket_path};
+use credguard_client::selection;
 use credguard_client::{
     BadgeState, ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange,
 };
@@ -166,7 +167,7 @@ fn prompt(args: &[OsString]) -> i32 {
         return 0;
     }
     let query = PromptQuery {
-        profile: non_empty_env("AWS_PROFILE").or_else(|| non_empty_env("AWS_DEFAULT_PROFILE")),
+        profile: selection::selected(&process_env).map(|(p, _)| p),
         env_fingerprint: env_creds.as_ref().map(envcreds::fingerprint),
         ascii,
     };
@@ -263,12 +264,8 @@ fn doctor(args: &[String]) -> i32 {
 fn shell_section(path: &Path) -> String {
     let mut s = String::from("This shell\n");
     let env_creds = envcreds::from_env(&process_env);
-    let profile = non_empty_env("AWS_PROFILE")
-        .map(|p| format!("profile {p} (AWS_PROFILE)"))
-        .or_else(|| {
-            non_empty_env("AWS_DEFAULT_PROFILE")
-                .map(|p| format!("profile {p} (AWS_DEFAULT_PROFILE)"))
-        })
+    let profile = selection::selected(&process_env)
+        .map(|(p, var)| format!("profile {} ({})", selection::shown(&p), var.name()))
         .unwrap_or_else(|| "profile default".into());
     match &env_creds {
         Some(c) => {
