@@ -123,6 +123,11 @@ pub enum Code {
     /// A profile that holds only settings (region, output…): info when it is not the one in
     /// use or something else supplies credentials, an error when the tools would find none.
     NoCredentials,
+    /// A role profile whose role was not assumed (config `assume_role = false`): only its
+    /// source credentials were verified.
+    RoleNotAssumed,
+    /// A role profile that needs an MFA code to be assumed: only its source was verified.
+    NeedsMfa,
 }
 
 impl Code {
@@ -163,6 +168,8 @@ impl Code {
             Code::CanaryToken => "canary-token",
             Code::AccountMismatch => "account-mismatch",
             Code::NoCredentials => "no-credentials",
+            Code::RoleNotAssumed => "role-not-assumed",
+            Code::NeedsMfa => "needs-mfa",
         }
     }
 }
@@ -316,6 +323,13 @@ pub fn state_of(problems: &[Problem], accepted: bool) -> State {
     }
     if problems.iter().any(|p| p.code == Code::Expiring) {
         return State::Expiring;
+    }
+    // a role not assumed: its source may be fine, the role is unverified, so never ok
+    if problems
+        .iter()
+        .any(|p| matches!(p.code, Code::RoleNotAssumed | Code::NeedsMfa))
+    {
+        return State::Skipped;
     }
     if accepted {
         return State::Ok;

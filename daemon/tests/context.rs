@@ -333,3 +333,69 @@ fn the_prompt_and_the_hooks_select_the_empty_name_too() {
         assert_eq!(badge(&empty), "aws:\"\" ✗ no such profile", "{shell}");
     }
 }
+
+/// Role profiles are assumed by default, as the tools do: `ok` is the role's own session.
+/// moto evaluates the role's trust policy: a role that trusts someone else is refused, and
+/// the verdict names that profile, its role and the credentials it was tried with, at the
+/// line of its `role_arn`. A two-hop chain refused at the second hop names that hop.
+#[test]
+fn roles_are_assumed_and_a_refused_hop_is_named() {
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(
+        &Seed::new()
+            .user("gus")
+            .user("other")
+            .role("deployer", "gus", true)
+            .role_trusting("strict", "other", "gus")
+            .role_trusting("inner", "other", "other"),
+    );
+    let gus = seeded.user("gus");
+    let home = home_with(
+        "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = gus\n\
+         [profile strict]\nrole_arn = arn:aws:iam::123456789012:role/strict\nsource_profile = gus\n\
+         [profile second]\nrole_arn = arn:aws:iam::123456789012:role/inner\nsource_profile = deploy\n",
+        &format!(
+            "[gus]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            gus.access_key_id, gus.secret_access_key
+        ),
+    );
+    let sts = [
+        ("AWS_ENDPOINT_URL_STS", moto.endpoint.as_str()),
+        ("AWS_PROFILE", "gus"),
+    ];
+    let (code, v, all) = check(home.path(), &sts, &[]);
+    assert_eq!(code, 1, "{all}");
+    let deploy = support::profile_of(&v, "deploy");
+    assert_eq!(deploy["state"], "ok", "{deploy:#}");
+    assert_eq!(
+        deploy["identity"]["arn"],
+        "arn:aws:sts::123456789012:assumed-role/deployer/credguard-check"
+    );
+    let refused = |name: &str, location: &str, with: &str| {
+        let p = support::profile_of(&v, name);
+        assert_eq!(p["state"], "invalid", "{p:#}");
+        let problem = &p["problems"][0];
+        assert_eq!(problem["code"], "role-not-assumable", "{p:#}");
+        assert_eq!(problem["location"], location, "{p:#}");
+        let message = problem["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!(
+                "profile {name} cannot assume arn:aws:iam::123456789012:role/"
+            )),
+            "{message}"
+        );
+        assert!(message.contains(&format!(" with {with}: ")), "{message}");
+        assert!(
+            problem["fix"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("trust {with} in the trust policy"))
+        );
+    };
+    refused("strict", "~/.aws/config:5:12", "its source credentials");
+    refused(
+        "second",
+        "~/.aws/config:8:12",
+        "the session of role arn:aws:iam::123456789012:role/deployer (profile deploy)",
+    );
+}

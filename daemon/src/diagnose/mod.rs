@@ -70,6 +70,9 @@ impl Material {
 /// One sts:AssumeRole on the way to the credentials a profile ends up with.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RoleStep {
+    /// The profile whose `role_arn` this is, and where that line is (`~/.aws/config:5:12`).
+    pub profile: String,
+    pub location: Option<String>,
     pub role_arn: String,
     pub external_id: Option<String>,
     pub session_name: Option<String>,

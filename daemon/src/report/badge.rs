@@ -44,6 +44,8 @@ pub fn reason(code: Code) -> &'static str {
         Code::CanaryToken => "canary",
         Code::AccountMismatch => "account mismatch",
         Code::NoCredentials => "no credentials",
+        Code::RoleNotAssumed => "role not assumed",
+        Code::NeedsMfa => "needs mfa",
     }
 }
 

@@ -208,8 +208,12 @@ pub fn verdicts(judged: &[Judged], cache: &Cache) -> (Vec<Diagnosis>, Option<f64
 pub fn apply(d: &mut Diagnosis, entry: &Entry) {
     let v = &mut d.verdict;
     let profile = d.material.as_ref().and_then(|m| m.profile.clone());
-    v.problems
-        .extend(sts::problem_for(&entry.outcome, profile.as_deref()));
+    let roles = d.material.as_ref().map(|m| m.roles.as_slice());
+    v.problems.extend(sts::problem_for(
+        &entry.outcome,
+        profile.as_deref(),
+        roles.unwrap_or_default(),
+    ));
     v.problems
         .extend(entry.skew_seconds.and_then(sts::skew_problem));
     let accepted = matches!(entry.outcome, Outcome::Valid(_));
