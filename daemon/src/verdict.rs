@@ -128,6 +128,8 @@ pub enum Code {
     RoleNotAssumed,
     /// A role profile that needs an MFA code to be assumed: only its source was verified.
     NeedsMfa,
+    /// The expiry field says past, but STS accepts the credentials: the field is left over.
+    StaleExpiryMetadata,
 }
 
 impl Code {
@@ -170,6 +172,7 @@ impl Code {
             Code::NoCredentials => "no-credentials",
             Code::RoleNotAssumed => "role-not-assumed",
             Code::NeedsMfa => "needs-mfa",
+            Code::StaleExpiryMetadata => "stale-expiry-metadata",
         }
     }
 }

@@ -399,3 +399,58 @@ fn roles_are_assumed_and_a_refused_hop_is_named() {
         "the session of role arn:aws:iam::123456789012:role/deployer (profile deploy)",
     );
 }
+
+/// An expiry field is a hint: STS is asked. Fresh keys pasted under an old expiry line are
+/// accepted, so the field is `stale-expiry-metadata` (warning, at its line), not `expired`;
+/// keys STS refuses stay `expired` with STS's reason; without STS (`--offline`) the field is
+/// all there is, and it says `expired`.
+#[test]
+fn past_expiry_fields_are_asked_of_sts() {
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(&Seed::new().user("alice").user_with_deleted_key("bob"));
+    let (alice, bob) = (seeded.user("alice"), seeded.user("bob"));
+    let old = "aws_expiration = 2020-01-01T00:00:00Z\n";
+    let home = home_with(
+        "",
+        &format!(
+            "[fresh]\naws_access_key_id = {}\naws_secret_access_key = {}\n{old}\
+             [dead]\naws_access_key_id = {}\naws_secret_access_key = {}\n{old}",
+            alice.access_key_id, alice.secret_access_key, bob.access_key_id, bob.secret_access_key
+        ),
+    );
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", moto.endpoint.as_str()),
+        ("AWS_PROFILE", "fresh"),
+        ("AWS_ACCESS_KEY_ID", alice.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", alice.secret_access_key.as_str()),
+        ("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z"),
+    ];
+    let (_, v, all) = check(home.path(), &env, &[]);
+    assert!(!all.contains(&alice.secret_access_key));
+    for (name, location) in [
+        ("fresh", "~/.aws/credentials:4:18"),
+        ("(env)", "env AWS_CREDENTIAL_EXPIRATION"),
+    ] {
+        let p = support::profile_of(&v, name);
+        assert_eq!(p["state"], "ok", "{p:#}");
+        assert_eq!(p["expires_at"], Value::Null, "{p:#}");
+        let stale = p["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["code"] == "stale-expiry-metadata")
+            .unwrap_or_else(|| panic!("{p:#}"))
+            .clone();
+        assert_eq!(stale["severity"], "warning", "{p:#}");
+        assert_eq!(stale["location"], location, "{p:#}");
+        assert!(!codes(&p).contains(&"expired".to_string()), "{p:#}");
+    }
+    let dead = support::profile_of(&v, "dead");
+    assert_eq!(dead["state"], "invalid", "{dead:#}");
+    assert_eq!(codes(&dead), ["expired", "unknown-key"], "{dead:#}");
+
+    let (_, v, _) = check(home.path(), &env, &["--offline"]);
+    let fresh = support::profile_of(&v, "fresh");
+    assert_eq!(fresh["state"], "expired", "{fresh:#}");
+    assert_eq!(fresh["problems"][0]["code"], "expired", "{fresh:#}");
+}

@@ -5,7 +5,7 @@ use super::context::Ctx;
 use super::{Diagnosis, Material};
 use crate::aws::chain::{self, Base, Chain, ChainError, ChainErrorKind};
 use crate::aws::locate::Selection;
-use crate::verdict::{Code, Problem, ProfileVerdict, Severity, SourceKind, State};
+use crate::verdict::{Code, Problem, ProfileVerdict, SourceKind, State};
 use credguard_client::{rules, selection};
 
 impl Ctx<'_> {
@@ -48,7 +48,8 @@ impl Ctx<'_> {
                 }
             }
         }
-        if problems.iter().any(|p| p.severity == Severity::Error) {
+        let hint = material.as_ref().and_then(|m| m.expiry_hint.as_deref());
+        if super::fatal(&problems, hint) {
             material = None;
         }
         verdict.problems = problems;

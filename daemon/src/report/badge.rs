@@ -46,6 +46,7 @@ pub fn reason(code: Code) -> &'static str {
         Code::NoCredentials => "no credentials",
         Code::RoleNotAssumed => "role not assumed",
         Code::NeedsMfa => "needs mfa",
+        Code::StaleExpiryMetadata => "stale expiry",
     }
 }
 

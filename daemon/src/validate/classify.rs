@@ -174,6 +174,7 @@ mod tests {
             token: token.then(|| "t".into()),
             profile: None,
             roles: Vec::new(),
+            expiry_hint: None,
         }
     }
     fn t(region: &str) -> Target {
