@@ -454,3 +454,38 @@ fn past_expiry_fields_are_asked_of_sts() {
     assert_eq!(fresh["state"], "expired", "{fresh:#}");
     assert_eq!(fresh["problems"][0]["code"], "expired", "{fresh:#}");
 }
+
+/// Sections the tools define for themselves (`[plugins]`, `[preview]`, `[sso-session x]`,
+/// `[services x]`) are no profiles and no misnamed sections; a bare `[dev]` in the config
+/// file still is one (the edge where the code must fire).
+#[test]
+fn the_tools_own_sections_are_not_profiles() {
+    let home = home_with(
+        "[default]\nregion = us-east-1\n\
+         [plugins]\ncli_legacy_plugin_path = /opt/plugins\nendpoint = awscli_plugin_endpoint\n\
+         [preview]\ncloudsearch = true\n\
+         [sso-session corp]\nsso_region = us-east-1\nsso_start_url = https://corp.awsapps.com/start\n\
+         [services local]\nsts =\n  endpoint_url = http://127.0.0.1:9\n\
+         [dev]\nregion = eu-west-1\n",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    );
+    let (_, v, all) = check(home.path(), &[], &["--offline"]);
+    let names: Vec<&str> = v["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["default", "dev"], "{all}");
+    assert_eq!(
+        codes(&support::profile_of(&v, "default")),
+        ["not-validated"],
+        "{all}"
+    );
+    let dev = support::profile_of(&v, "dev");
+    assert_eq!(dev["problems"][0]["code"], "misnamed-section", "{dev:#}");
+    assert_eq!(
+        dev["problems"][0]["location"], "~/.aws/config:14",
+        "{dev:#}"
+    );
+}

@@ -172,7 +172,8 @@ fn profile_names(
     let mut names: BTreeSet<String> = loaded.profiles.profiles.keys().cloned().collect();
     for file in [&loaded.config, &loaded.credentials] {
         for h in &file.scan.headers {
-            if matches!(h.kind, HeaderKind::Prefixed | HeaderKind::Bare) && !h.name.is_empty() {
+            let profile = matches!(h.kind, HeaderKind::Prefixed | HeaderKind::Bare);
+            if profile && !h.is_tool_section(file.located.kind) && !h.name.is_empty() {
                 names.insert(h.name.clone());
             }
         }
