@@ -345,7 +345,8 @@ fn doctor_sends_the_profile() {
         assert_eq!(
             daemon.join().unwrap(),
             Request::Doctor {
-                profile: Some("a b".into())
+                profile: Some("a b".into()),
+                env: None,
             }
         );
         assert_eq!(out.status.code(), Some(1));
@@ -441,6 +442,7 @@ fn check_asks_the_daemon_when_one_answers() {
             profile: Some("p".into()),
             json: false,
             validation: Validation::Fresh,
+            env: None,
         }
     );
     assert_eq!(out.status.code(), Some(1));

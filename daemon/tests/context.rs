@@ -489,3 +489,70 @@ fn the_tools_own_sections_are_not_profiles() {
         "{dev:#}"
     );
 }
+
+/// `credguard check` and `credguard doctor` through the daemon carry the shell's
+/// environment credentials: the same report as the one-shot check (the `(env)` entry and
+/// `env-overrides-profile`), though the daemon's own environment has none.
+#[test]
+fn check_and_doctor_through_the_daemon_see_the_shells_credentials() {
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(&Seed::new().user("alice").user("bob"));
+    let (alice, bob) = (seeded.user("alice"), seeded.user("bob"));
+    let user = User::new(&moto.endpoint);
+    std::fs::write(
+        user.credentials(),
+        format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            bob.access_key_id, bob.secret_access_key
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::Permissions::from_mode(0o600);
+    std::fs::set_permissions(user.credentials(), mode).unwrap();
+    let shell = [
+        ("AWS_ACCESS_KEY_ID", alice.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", alice.secret_access_key.as_str()),
+    ];
+    let summary = |v: &Value| -> Vec<(String, String, Vec<String>)> {
+        v["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let name = p["profile"].as_str().unwrap().to_string();
+                (name, p["state"].as_str().unwrap().to_string(), codes(p))
+            })
+            .collect()
+    };
+    // the one-shot path: no daemon
+    let out = user.client(&["check", "--json"], &shell);
+    let alone: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let _d = user.start();
+    let out = user.client(&["check", "--json"], &shell);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(!text.contains(&alice.secret_access_key));
+    let through: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = vec![
+        ("(env)".to_string(), "ok".to_string(), vec![]),
+        (
+            "default".to_string(),
+            "ok".to_string(),
+            vec!["env-overrides-profile".to_string()],
+        ),
+    ];
+    assert_eq!(summary(&alone), want, "{alone:#}");
+    assert_eq!(summary(&through), want, "{through:#}");
+    assert_eq!(
+        support::profile_of(&through, "(env)")["identity"]["arn"],
+        alice.arn.as_str()
+    );
+    let out = user.client(&["doctor"], &shell);
+    let doctor = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(doctor.contains("(env)"), "{doctor}");
+    assert!(
+        doctor.contains("the SDK uses them, not profile default"),
+        "{doctor}"
+    );
+    assert!(!doctor.contains(&alice.secret_access_key));
+}

@@ -192,6 +192,7 @@ fn no_secret_reaches_any_output_log_cache_file_or_reply() {
         Request::Status { json: true },
         Request::Doctor {
             profile: Some("planted".into()),
+            env: None,
         },
     ] {
         let r = exchange(&user.socket(), &req, Duration::from_secs(5)).unwrap();

@@ -41,18 +41,21 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
             w.flag("json", *json);
             w.finish()
         }
-        Request::Doctor { profile } => {
+        Request::Doctor { profile, env } => {
             let mut w = Writer::new("doctor");
             w.opt("profile", profile);
+            put_env(&mut w, env);
             w.finish()
         }
         Request::Check {
             profile,
             json,
             validation,
+            env,
         } => {
             let mut w = Writer::new("check");
             w.opt("profile", profile);
+            put_env(&mut w, env);
             w.flag("json", *json);
             w.flag("offline", *validation == Validation::Offline);
             w.flag("fresh", *validation == Validation::Fresh);
@@ -94,11 +97,13 @@ pub fn decode_request(payload: &[u8]) -> Result<Request, ProtoError> {
         },
         "doctor" => Request::Doctor {
             profile: f.take("profile"),
+            env: take_env(&mut f),
         },
         "check" => Request::Check {
             profile: f.take("profile"),
             json: f.flag("json")?,
             validation: validation(&mut f)?,
+            env: take_env(&mut f),
         },
         "reload" => Request::Reload,
         "submit-env" => Request::SubmitEnv(EnvCredentials {
@@ -115,6 +120,34 @@ pub fn decode_request(payload: &[u8]) -> Result<Request, ProtoError> {
             ascii: f.flag("ascii")?,
         }),
         _ => return Err(unknown_type(&f.kind)),
+    })
+}
+
+/// A shell's environment credentials inside a `check` or `doctor` request: `env_*` fields,
+/// present when either half of the key pair is.
+fn put_env(w: &mut Writer, env: &Option<EnvCredentials>) {
+    let Some(c) = env else { return };
+    w.field("env_access_key_id", &c.access_key_id);
+    w.field("env_secret_access_key", &c.secret_access_key);
+    w.opt("env_session_token", &c.session_token);
+    w.opt("env_expiration", &c.expiration);
+    w.opt("env_region", &c.region);
+    w.opt("env_profile", &c.profile);
+}
+
+fn take_env(f: &mut Fields) -> Option<EnvCredentials> {
+    let key = f.take("env_access_key_id");
+    let secret = f.take("env_secret_access_key");
+    if key.is_none() && secret.is_none() {
+        return None;
+    }
+    Some(EnvCredentials {
+        access_key_id: key.unwrap_or_default(),
+        secret_access_key: secret.unwrap_or_default(),
+        session_token: f.take("env_session_token"),
+        expiration: f.take("env_expiration"),
+        region: f.take("env_region"),
+        profile: f.take("env_profile"),
     })
 }
 
@@ -223,24 +256,38 @@ mod tests {
             }),
             Request::Status { json: false },
             Request::Status { json: true },
-            Request::Doctor { profile: None },
+            Request::Doctor {
+                profile: None,
+                env: None,
+            },
             Request::Doctor {
                 profile: Some(NASTY.into()),
+                env: Some(EnvCredentials {
+                    access_key_id: NASTY.into(),
+                    secret_access_key: "s=e\\c\nr\re✗t".into(),
+                    session_token: Some("tok\nen==".into()),
+                    expiration: None,
+                    region: Some("eu-west-1".into()),
+                    profile: Some(String::new()),
+                }),
             },
             Request::Check {
                 profile: None,
                 json: false,
                 validation: Validation::Cached,
+                env: None,
             },
             Request::Check {
                 profile: Some("prod\\eu".into()),
                 json: true,
                 validation: Validation::Offline,
+                env: None,
             },
             Request::Check {
                 profile: Some(NASTY.into()),
                 json: false,
                 validation: Validation::Fresh,
+                env: None,
             },
             Request::Reload,
             Request::SubmitEnv(EnvCredentials {
@@ -344,6 +391,7 @@ mod tests {
     fn payload_shape_is_one_field_per_line_version_then_type() {
         let p = encode_request(&Request::Doctor {
             profile: Some("a\nb\\c\rd=e".into()),
+            env: None,
         });
         let text = String::from_utf8(p).unwrap();
         assert_eq!(text, "v=1\nt=doctor\nprofile=a\\nb\\\\c\\rd=e\n");
@@ -379,6 +427,7 @@ mod tests {
                 profile: Some("x".into()),
                 json: true,
                 validation: Validation::Cached,
+                env: None,
             }
         );
         let err = decode_request(b"v=1\nt=launch-missiles\n").unwrap_err();
@@ -504,6 +553,7 @@ mod tests {
                 profile: None,
                 json: false,
                 validation,
+                env: None,
             }))
             .unwrap()
         };
@@ -525,7 +575,8 @@ mod tests {
             Request::Check {
                 profile: None,
                 json: false,
-                validation: Validation::Cached
+                validation: Validation::Cached,
+                env: None,
             }
         );
         assert_eq!(

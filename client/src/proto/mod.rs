@@ -172,13 +172,18 @@ pub enum Request {
     Prompt(PromptQuery),
     /// The cached verdicts of every profile.
     Status { json: bool },
-    /// The full human report.
-    Doctor { profile: Option<String> },
-    /// Diagnose and validate now.
+    /// The full human report. `env`: the asking shell's environment credentials, judged as
+    /// the one-shot check judges them (the `(env)` entry, `env-overrides-profile`).
+    Doctor {
+        profile: Option<String>,
+        env: Option<EnvCredentials>,
+    },
+    /// Diagnose and validate now (`env` as for [`Request::Doctor`]).
     Check {
         profile: Option<String>,
         json: bool,
         validation: Validation,
+        env: Option<EnvCredentials>,
     },
     /// Re-read the config and the AWS files.
     Reload,

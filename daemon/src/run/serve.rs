@@ -126,15 +126,18 @@ async fn answer(req: Request, ctx: &Ctx) -> Response {
             prompt(&snap, &q, now)
         }
         Request::Status { json } => text_report(&ctx.shared.snapshot().report, json),
-        Request::Doctor { profile } => match run_check(ctx, profile, Validation::Cached).await {
-            Ok(r) => text_report(&r, false),
-            Err(e) => e,
-        },
+        Request::Doctor { profile, env } => {
+            match run_check(ctx, profile, Validation::Cached, env).await {
+                Ok(r) => text_report(&r, false),
+                Err(e) => e,
+            }
+        }
         Request::Check {
             profile,
             json,
             validation,
-        } => match run_check(ctx, profile, validation).await {
+            env,
+        } => match run_check(ctx, profile, validation, env).await {
             Ok(r) => text_report(&r, json),
             Err(e) => e,
         },
@@ -189,11 +192,13 @@ async fn run_check(
     ctx: &Ctx,
     only: Option<String>,
     validation: Validation,
+    env: Option<credguard_client::EnvCredentials>,
 ) -> Result<Report, Response> {
     let (tx, rx) = oneshot::channel();
     let cmd = Command::Check {
         only,
         validation,
+        env: env.map(Box::new),
         reply: tx,
     };
     if ctx.commands.send(cmd).await.is_err() {

@@ -256,7 +256,8 @@ fn doctor(args: &[String]) -> i32 {
     }
     let path = socket_path(&process_env);
     out(&shell_section(&path));
-    ask(&Request::Doctor { profile })
+    let env = envcreds::from_env(&process_env);
+    ask(&Request::Doctor { profile, env })
 }
 
 /// What `doctor` says about this shell before the daemon's report: which credentials the
@@ -372,6 +373,7 @@ fn check(args: &[String]) -> i32 {
         profile: args.profile.clone(),
         json: args.json,
         validation: args.validation,
+        env: envcreds::from_env(&process_env),
     };
     let path = socket_path(&process_env);
     let deadline = env_ms("CREDGUARD_TIMEOUT_MS", TIMEOUT_MS);
