@@ -556,3 +556,61 @@ fn check_and_doctor_through_the_daemon_see_the_shells_credentials() {
     );
     assert!(!doctor.contains(&alice.secret_access_key));
 }
+
+/// `credguard check`, then the same with the clock set 25 minutes back (faketime, which
+/// moves the clock the SDK signs with and the skew is measured by): the cached verdicts lie
+/// in the future, so they are not trusted, STS is asked again, and `clock-skew` says
+/// about −1,500 s, without `--fresh`.
+#[test]
+fn a_clock_set_back_is_noticed_without_fresh() {
+    if !support::tool("faketime") {
+        return;
+    }
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(&Seed::new().user("alice"));
+    let alice = seeded.user("alice");
+    let home = home_with(
+        "",
+        &format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            alice.access_key_id, alice.secret_access_key
+        ),
+    );
+    let sts = [("AWS_ENDPOINT_URL_STS", moto.endpoint.as_str())];
+    let (_, v, all) = check(home.path(), &sts, &[]);
+    assert!(
+        v["clock_skew_seconds"].as_f64().unwrap().abs() < 60.0,
+        "{all}"
+    );
+    let out = Command::new("faketime")
+        .args([
+            "-f",
+            "-25m",
+            env!("CARGO_BIN_EXE_credguardd"),
+            "check",
+            "--json",
+        ])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("PATH", "/usr/bin:/bin")
+        .envs(sts)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let v: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
+    let skew = v["clock_skew_seconds"].as_f64().unwrap();
+    assert!((skew + 1500.0).abs() < 60.0, "skew {skew}: {v:#}");
+    let d = support::profile_of(&v, "default");
+    let p = d["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "clock-skew")
+        .unwrap_or_else(|| panic!("{d:#}"))
+        .clone();
+    assert_eq!(p["severity"], "error", "{d:#}");
+    assert!(p["message"].as_str().unwrap().contains("behind"), "{d:#}");
+}
