@@ -10,6 +10,7 @@ mod botocore;
 mod cli;
 mod conformance;
 mod context;
+mod context_verdicts;
 mod daemon;
 mod expiry;
 mod fake_sts;
