@@ -138,8 +138,14 @@ fn settings_only_profiles_are_not_errors() {
             .starts_with("add aws_access_key_id and aws_secret_access_key to default (`aws configure --profile default`)"),
         "{d:#}"
     );
+}
 
-    // a role whose source holds only settings: the role's error, located at the source
+/// A role whose source profile holds only settings: the role's error (`no-credentials`, not
+/// `missing-key-id`), located at the source, with the fix for the source; the source itself
+/// is not in use, so it is only skipped.
+#[test]
+fn a_roles_source_holding_only_settings_is_the_roles_error() {
+    let sts = ("AWS_ENDPOINT_URL_STS", CLOSED);
     let home = home_with(
         "[profile base]\nregion = us-east-1\n\
          [profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n",
