@@ -39,6 +39,8 @@ _credguard_from_file() {
   [[ ${XDG_RUNTIME_DIR-} == /* ]] || return 1
   local dir=$XDG_RUNTIME_DIR/credguard/badge file=.none
   local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
+  # set but empty names no profile the tools find: the client asks the daemon
+  [[ -n $name || -z ${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x} ]] || return 1
   if [[ -n $name ]]; then
     # a name that is its own file name; any other is asked of the daemon
     [[ $name == [A-Za-z0-9_]* && $name != *[!A-Za-z0-9._-]* ]] || return 1

@@ -60,6 +60,10 @@ function _credguard_from_file
     set -l dir $XDG_RUNTIME_DIR/credguard/badge
     set -l name "$AWS_PROFILE"
     test -n "$name"; or set name "$AWS_DEFAULT_PROFILE"
+    # set but empty names no profile the tools find: the client asks the daemon
+    if test -z "$name"
+        set -q AWS_PROFILE; or set -q AWS_DEFAULT_PROFILE; and return 1
+    end
     set -l file .none
     if test -n "$name"
         # a name that is its own file name; any other is asked of the daemon

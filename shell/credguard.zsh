@@ -54,6 +54,8 @@ _credguard_from_file() {
   [[ -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* ]] || return 1
   local dir=$XDG_RUNTIME_DIR/credguard/badge file=.none
   local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
+  # set but empty names no profile the tools find: the daemon is asked
+  [[ -n $name || -z ${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x} ]] || return 1
   if [[ -n $name ]]; then
     # a name that is its own file name; any other is asked of the daemon
     [[ $name == [A-Za-z0-9_]* && $name != *[^A-Za-z0-9._-]* ]] || return 1
@@ -76,6 +78,8 @@ _credguard_ask() {
   t=$(( ${CREDGUARD_PROMPT_TIMEOUT_MS:-50} / 1000.0 ))
   _credguard_socket
   local sock=$REPLY profile=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
+  # set but empty is sent as the empty name (the tools take it as one)
+  local named=${profile:+x}${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x}
   REPLY='aws:?'
   zsocket $sock 2>/dev/null || return 1
   fd=$REPLY
@@ -85,7 +89,7 @@ _credguard_ask() {
   profile=${profile//$'\r'/\\r}
   local ascii=0
   [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]] && ascii=1
-  payload=$'v=1\nt=prompt\n'${profile:+profile=$profile$'\n'}ascii=$ascii$'\n'
+  payload=$'v=1\nt=prompt\n'${named:+profile=$profile$'\n'}ascii=$ascii$'\n'
   n=${#payload}
   {
     printf "\\x$(( [##16] (n >> 24) & 255 ))\\x$(( [##16] (n >> 16) & 255 ))\\x$(( [##16] (n >> 8) & 255 ))\\x$(( [##16] n & 255 ))%s" "$payload" >&$fd || return 1

@@ -371,6 +371,7 @@ mod tests {
             profile: Some("a\nb".into()),
             json: true,
             validation: Validation::Fresh,
+            env: None,
         };
         let expected = req.clone();
         let d = fake_daemon(listener, move |got| {

@@ -23,6 +23,7 @@ pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<EnvCredentials> 
         session_token: get("AWS_SESSION_TOKEN").or_else(|| get("AWS_SECURITY_TOKEN")),
         expiration: EXPIRATION_VARS.iter().find_map(|v| get(v)),
         region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
+        profile: crate::selection::selected(env).map(|(p, _)| p),
     })
 }
 
@@ -78,6 +79,7 @@ pub fn fingerprint(c: &EnvCredentials) -> String {
             c.session_token.as_deref().unwrap_or(""),
             c.region.as_deref().unwrap_or(""),
             c.expiration.as_deref().unwrap_or(""),
+            c.profile.as_deref().unwrap_or(""),
         ] {
             h.write(part.as_bytes());
             h.write_u8(0xff);
@@ -190,6 +192,9 @@ mod tests {
         let mut c = a.clone();
         c.region = Some("us-east-1".into());
         assert_ne!(fa, fingerprint(&c));
+        let mut p = a.clone();
+        p.profile = Some("dev".into());
+        assert_ne!(fa, fingerprint(&p), "another profile: another endpoint");
         // field boundaries count: moving a character from one field to the next changes it
         let d = EnvCredentials {
             access_key_id: format!("{KEY}w"),

@@ -7,6 +7,7 @@
 //! * [`badgefile`]: where the daemon keeps each profile's badge for the hooks to read;
 //! * [`rules`]: the credential rules both sides apply (hidden characters, key shapes,
 //!   expiry variables, durations);
+//! * [`selection`]: which profile a shell selects (`AWS_PROFILE=""` included);
 //! * [`check_args`]: the `check` command line, shared by `credguard` and `credguardd`;
 //! * [`usage`]: usage errors ("did you mean") and console output that never panics, and
 //!   [`color`]: `--color`, `NO_COLOR`, `CLICOLOR_FORCE`, for both binaries;
@@ -26,6 +27,7 @@ pub mod paths;
 pub mod proto;
 pub mod readiness;
 pub mod rules;
+pub mod selection;
 #[cfg(target_os = "linux")]
 mod sys;
 pub mod usage;

@@ -347,6 +347,7 @@ fn doctor_sends_the_profile() {
             Request::Doctor {
                 profile: Some("a b".into()),
                 shell_profile: None,
+                env: None,
             }
         );
         assert_eq!(out.status.code(), Some(1));
@@ -444,6 +445,7 @@ fn check_asks_the_daemon_when_one_answers() {
             profile: Some("p".into()),
             json: false,
             validation: Validation::Fresh,
+            env: None,
         }
     );
     assert_eq!(out.status.code(), Some(1));

@@ -115,6 +115,7 @@ fn reaction_sts(moto: &support::moto::Moto) {
             token: None,
             profile: None,
             roles: Vec::new(),
+            expiry_hint: None,
         };
         let target = credguard::validate::sts::Target {
             region: "us-east-1".into(),

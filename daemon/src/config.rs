@@ -27,9 +27,10 @@ pub struct Config {
     /// Run `credential_process` commands to validate what they print (they may ask for a
     /// hardware key touch, so this is off by default).
     pub run_credential_process: bool,
-    /// Validate assume-role profiles by calling sts:AssumeRole (a 15-minute session, seen in
-    /// CloudTrail) instead of only their source credentials. Profiles with `mfa_serial` are
-    /// never assumed (that needs a code).
+    /// Validate assume-role profiles by calling sts:AssumeRole (free, a 15-minute session,
+    /// seen in CloudTrail), as the tools do, instead of only their source credentials (on by
+    /// default: `ok` means the role itself was assumed). Profiles with `mfa_serial` are never
+    /// assumed (that needs a code); a role not assumed is never plain `ok`.
     pub assume_role: bool,
     /// Seconds a `credential_process` may run before it is abandoned.
     pub credential_process_timeout_seconds: u64,
@@ -64,7 +65,7 @@ impl Default for Config {
             ignore_profiles: Vec::new(),
             run_credential_process: false,
             credential_process_timeout_seconds: 60,
-            assume_role: false,
+            assume_role: true,
             notifications: true,
             mute_profiles: Vec::new(),
             quiet_hours: None,

@@ -120,6 +120,16 @@ pub enum Code {
     /// The account the key id encodes is not the one STS answered: a forged key id, or a
     /// decoding that is wrong.
     AccountMismatch,
+    /// A profile that holds only settings (region, output…): info when it is not the one in
+    /// use or something else supplies credentials, an error when the tools would find none.
+    NoCredentials,
+    /// A role profile whose role was not assumed (config `assume_role = false`): only its
+    /// source credentials were verified.
+    RoleNotAssumed,
+    /// A role profile that needs an MFA code to be assumed: only its source was verified.
+    NeedsMfa,
+    /// The expiry field says past, but STS accepts the credentials: the field is left over.
+    StaleExpiryMetadata,
 }
 
 impl Code {
@@ -159,6 +169,10 @@ impl Code {
             Code::WrongAccount => "wrong-account",
             Code::CanaryToken => "canary-token",
             Code::AccountMismatch => "account-mismatch",
+            Code::NoCredentials => "no-credentials",
+            Code::RoleNotAssumed => "role-not-assumed",
+            Code::NeedsMfa => "needs-mfa",
+            Code::StaleExpiryMetadata => "stale-expiry-metadata",
         }
     }
 }
@@ -302,14 +316,23 @@ pub fn state_of(problems: &[Problem], accepted: bool) -> State {
         }
         return State::Invalid;
     }
-    if problems
-        .iter()
-        .any(|p| matches!(p.code, Code::SkippedByPolicy | Code::CanaryToken))
-    {
+    if problems.iter().any(|p| {
+        matches!(
+            p.code,
+            Code::SkippedByPolicy | Code::CanaryToken | Code::NoCredentials
+        )
+    }) {
         return State::Skipped;
     }
     if problems.iter().any(|p| p.code == Code::Expiring) {
         return State::Expiring;
+    }
+    // a role not assumed: its source may be fine, the role is unverified, so never ok
+    if problems
+        .iter()
+        .any(|p| matches!(p.code, Code::RoleNotAssumed | Code::NeedsMfa))
+    {
+        return State::Skipped;
     }
     if accepted {
         return State::Ok;

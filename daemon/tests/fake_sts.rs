@@ -183,6 +183,7 @@ fn diag(key: &str, token: Option<&str>) -> Diagnosis {
             token: token.map(str::to_string),
             profile: None,
             roles: Vec::new(),
+            expiry_hint: None,
         }),
     }
 }

@@ -9,6 +9,8 @@ mod account;
 mod botocore;
 mod cli;
 mod conformance;
+mod context;
+mod context_verdicts;
 mod daemon;
 mod divergences;
 mod expiry;

@@ -280,10 +280,11 @@ fn sso_role_credentials_cached_by_the_cli_against_a_real_sts_peer() {
     );
 }
 
-/// `assume_role = true`: role profiles are validated by assuming the role with moto, which
-/// evaluates the source's IAM policy. Allowed → the role session's identity; denied →
-/// `role-not-assumable`; `mfa_serial` → not assumed, the source is validated and it says so.
-/// Without the option the source credentials are what is validated.
+/// `assume_role = true` (the default): role profiles are validated by assuming the role with
+/// moto, which evaluates the source's IAM policy. Allowed → the role session's identity;
+/// denied → `role-not-assumable`; `mfa_serial` → not assumed, the source is validated and
+/// it says so (`needs-mfa`, `skipped`). With `assume_role = false` the source credentials are
+/// what is validated, and the verdict says the role was not assumed (`role-not-assumed`).
 #[test]
 fn assume_role_opt_in_against_a_real_sts_peer() {
     let Some(moto) = Moto::start() else { return };
@@ -313,14 +314,21 @@ fn assume_role_opt_in_against_a_real_sts_peer() {
     )
     .unwrap();
     let get = support::profile_of;
-    // the default: the source credentials are validated, no role is assumed
-    let (_, v, _) = check(home.path(), &moto.endpoint, &[]);
-    assert_eq!(get(&v, "deploy")["identity"]["arn"], gus.arn.as_str());
-    assert_eq!(get(&v, "locked")["state"], "ok", "the source is fine");
-
+    // assume_role = false: the source credentials are validated, no role is assumed, and
+    // the verdict says so: never plain ok
     let conf = home.path().join("config/credguard");
     std::fs::create_dir_all(&conf).unwrap();
-    std::fs::write(conf.join("config.toml"), "assume_role = true\n").unwrap();
+    std::fs::write(conf.join("config.toml"), "assume_role = false\n").unwrap();
+    let (_, v, _) = check(home.path(), &moto.endpoint, &[]);
+    assert_eq!(get(&v, "deploy")["identity"]["arn"], gus.arn.as_str());
+    let locked = get(&v, "locked");
+    assert_eq!(locked["state"], "skipped", "the source is fine: {locked:#}");
+    assert_eq!(
+        locked["problems"][0]["code"], "role-not-assumed",
+        "{locked:#}"
+    );
+
+    std::fs::remove_file(conf.join("config.toml")).unwrap();
     let (code, v, all) = check(home.path(), &moto.endpoint, &["--fresh"]);
     assert_eq!(code, 1, "{all}");
     assert!(!all.contains(&gus.secret_access_key));
@@ -341,12 +349,13 @@ fn assume_role_opt_in_against_a_real_sts_peer() {
     );
     let mfa = get(&v, "mfa");
     assert_eq!(mfa["identity"]["arn"], gus.arn.as_str(), "{mfa:#}");
+    assert_eq!(mfa["state"], "skipped", "{mfa:#}");
     assert!(
         mfa["problems"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|p| p["code"] == "not-validated" && p["location"] == "~/.aws/config:10:14"),
+            .any(|p| p["code"] == "needs-mfa" && p["location"] == "~/.aws/config:10:14"),
         "{mfa:#}"
     );
 }

@@ -193,6 +193,7 @@ fn no_secret_reaches_any_output_log_cache_file_or_reply() {
         Request::Doctor {
             profile: Some("planted".into()),
             shell_profile: None,
+            env: None,
         },
     ] {
         let r = exchange(&user.socket(), &req, Duration::from_secs(5)).unwrap();

@@ -44,19 +44,23 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
         Request::Doctor {
             profile,
             shell_profile,
+            env,
         } => {
             let mut w = Writer::new("doctor");
             w.opt("profile", profile);
             w.opt("shell_profile", shell_profile);
+            put_env(&mut w, env);
             w.finish()
         }
         Request::Check {
             profile,
             json,
             validation,
+            env,
         } => {
             let mut w = Writer::new("check");
             w.opt("profile", profile);
+            put_env(&mut w, env);
             w.flag("json", *json);
             w.flag("offline", *validation == Validation::Offline);
             w.flag("fresh", *validation == Validation::Fresh);
@@ -70,6 +74,7 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
             w.opt("session_token", &c.session_token);
             w.opt("expiration", &c.expiration);
             w.opt("region", &c.region);
+            w.opt("profile", &c.profile);
             w.finish()
         }
         Request::Watch(q) => {
@@ -98,11 +103,13 @@ pub fn decode_request(payload: &[u8]) -> Result<Request, ProtoError> {
         "doctor" => Request::Doctor {
             profile: f.take("profile"),
             shell_profile: f.take("shell_profile"),
+            env: take_env(&mut f),
         },
         "check" => Request::Check {
             profile: f.take("profile"),
             json: f.flag("json")?,
             validation: validation(&mut f)?,
+            env: take_env(&mut f),
         },
         "reload" => Request::Reload,
         "submit-env" => Request::SubmitEnv(EnvCredentials {
@@ -111,6 +118,7 @@ pub fn decode_request(payload: &[u8]) -> Result<Request, ProtoError> {
             session_token: f.take("session_token"),
             expiration: f.take("expiration"),
             region: f.take("region"),
+            profile: f.take("profile"),
         }),
         "watch" => Request::Watch(WatchQuery {
             profile: f.take("profile"),
@@ -118,6 +126,34 @@ pub fn decode_request(payload: &[u8]) -> Result<Request, ProtoError> {
             ascii: f.flag("ascii")?,
         }),
         _ => return Err(unknown_type(&f.kind)),
+    })
+}
+
+/// A shell's environment credentials inside a `check` or `doctor` request: `env_*` fields,
+/// present when either half of the key pair is.
+fn put_env(w: &mut Writer, env: &Option<EnvCredentials>) {
+    let Some(c) = env else { return };
+    w.field("env_access_key_id", &c.access_key_id);
+    w.field("env_secret_access_key", &c.secret_access_key);
+    w.opt("env_session_token", &c.session_token);
+    w.opt("env_expiration", &c.expiration);
+    w.opt("env_region", &c.region);
+    w.opt("env_profile", &c.profile);
+}
+
+fn take_env(f: &mut Fields) -> Option<EnvCredentials> {
+    let key = f.take("env_access_key_id");
+    let secret = f.take("env_secret_access_key");
+    if key.is_none() && secret.is_none() {
+        return None;
+    }
+    Some(EnvCredentials {
+        access_key_id: key.unwrap_or_default(),
+        secret_access_key: secret.unwrap_or_default(),
+        session_token: f.take("env_session_token"),
+        expiration: f.take("env_expiration"),
+        region: f.take("env_region"),
+        profile: f.take("env_profile"),
     })
 }
 

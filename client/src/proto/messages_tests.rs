@@ -25,29 +25,37 @@ fn all_requests() -> Vec<Request> {
         Request::Doctor {
             profile: None,
             shell_profile: None,
+            env: None,
         },
         Request::Doctor {
             profile: Some(NASTY.into()),
-            shell_profile: None,
-        },
-        Request::Doctor {
-            profile: None,
-            shell_profile: Some(NASTY.into()),
+            shell_profile: Some("dev ".into()),
+            env: Some(EnvCredentials {
+                access_key_id: NASTY.into(),
+                secret_access_key: "s=e\\c\nr\re✗t".into(),
+                session_token: Some("tok\nen==".into()),
+                expiration: None,
+                region: Some("eu-west-1".into()),
+                profile: Some(String::new()),
+            }),
         },
         Request::Check {
             profile: None,
             json: false,
             validation: Validation::Cached,
+            env: None,
         },
         Request::Check {
             profile: Some("prod\\eu".into()),
             json: true,
             validation: Validation::Offline,
+            env: None,
         },
         Request::Check {
             profile: Some(NASTY.into()),
             json: false,
             validation: Validation::Fresh,
+            env: None,
         },
         Request::Reload,
         Request::SubmitEnv(EnvCredentials {
@@ -56,6 +64,7 @@ fn all_requests() -> Vec<Request> {
             session_token: None,
             expiration: None,
             region: None,
+            profile: None,
         }),
         Request::SubmitEnv(EnvCredentials {
             access_key_id: NASTY.into(),
@@ -63,6 +72,7 @@ fn all_requests() -> Vec<Request> {
             session_token: Some("tok\nen==".into()),
             expiration: Some("2026-11-22T10:00:00Z".into()),
             region: Some("eu-west-1".into()),
+            profile: Some(NASTY.into()),
         }),
         Request::Watch(WatchQuery::default()),
         Request::Watch(WatchQuery {
@@ -150,6 +160,7 @@ fn payload_shape_is_one_field_per_line_version_then_type() {
     let p = encode_request(&Request::Doctor {
         profile: Some("a\nb\\c\rd=e".into()),
         shell_profile: None,
+        env: None,
     });
     let text = String::from_utf8(p).unwrap();
     assert_eq!(text, "v=1\nt=doctor\nprofile=a\\nb\\\\c\\rd=e\n");
@@ -185,6 +196,7 @@ fn unknown_keys_are_ignored_unknown_types_are_not() {
             profile: Some("x".into()),
             json: true,
             validation: Validation::Cached,
+            env: None,
         }
     );
     let err = decode_request(b"v=1\nt=launch-missiles\n").unwrap_err();
@@ -310,6 +322,7 @@ fn the_wire_is_protocol_1_as_before() {
             profile: None,
             json: false,
             validation,
+            env: None,
         }))
         .unwrap()
     };
@@ -331,7 +344,8 @@ fn the_wire_is_protocol_1_as_before() {
         Request::Check {
             profile: None,
             json: false,
-            validation: Validation::Cached
+            validation: Validation::Cached,
+            env: None,
         }
     );
     assert_eq!(

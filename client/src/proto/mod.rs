@@ -55,6 +55,9 @@ pub struct EnvCredentials {
     pub session_token: Option<String>,
     pub expiration: Option<String>,
     pub region: Option<String>,
+    /// The profile the shell selects (`AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`): the tools
+    /// send env credentials with its region, `endpoint_url` and `[services]` settings.
+    pub profile: Option<String>,
 }
 
 impl fmt::Debug for EnvCredentials {
@@ -66,6 +69,7 @@ impl fmt::Debug for EnvCredentials {
             .field("session_token", &hidden(&self.session_token))
             .field("expiration", &self.expiration)
             .field("region", &self.region)
+            .field("profile", &self.profile)
             .finish()
     }
 }
@@ -169,16 +173,20 @@ pub enum Request {
     /// The cached verdicts of every profile.
     Status { json: bool },
     /// The full human report: only `profile` when given; else every profile, led by
-    /// `shell_profile`, the one the asking shell uses (absent from older clients).
+    /// `shell_profile`, the one the asking shell uses (absent from older clients). `env`:
+    /// the asking shell's environment credentials, judged as the one-shot check judges them
+    /// (the `(env)` entry, `env-overrides-profile`).
     Doctor {
         profile: Option<String>,
         shell_profile: Option<String>,
+        env: Option<EnvCredentials>,
     },
-    /// Diagnose and validate now.
+    /// Diagnose and validate now (`env` as for [`Request::Doctor`]).
     Check {
         profile: Option<String>,
         json: bool,
         validation: Validation,
+        env: Option<EnvCredentials>,
     },
     /// Re-read the config and the AWS files.
     Reload,
@@ -342,6 +350,7 @@ mod tests {
             session_token: Some("FwoGZXIvYXdzEXAMPLETOKEN".into()),
             expiration: Some("2026-11-22T10:00:00Z".into()),
             region: Some("eu-west-1".into()),
+            profile: Some("dev".into()),
         };
         for shown in [format!("{c:?}"), format!("{c:#?}"), {
             format!("{:?}", Request::SubmitEnv(c.clone()))

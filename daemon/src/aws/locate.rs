@@ -1,6 +1,7 @@
 //! Where the SDK looks for the shared files and which profile it selects.
 
 use crate::world::World;
+use credguard_client::selection::Var;
 use std::path::{Component, Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -91,15 +92,16 @@ impl Selection {
 }
 
 /// The profile this shell uses: AWS_PROFILE, then AWS_DEFAULT_PROFILE (the CLI honours it;
-/// the Rust SDK does not, and a user who set it means it), then `default`.
+/// the Rust SDK does not, and a user who set it means it), then `default`. A variable set
+/// but empty selects the empty name, as for the tools (the client's
+/// [`credguard_client::selection`], the rule the prompt and the hooks follow too).
 pub fn selected_profile(world: &World) -> (String, Selection) {
-    if let Some(p) = world.var("AWS_PROFILE") {
-        return (p.to_string(), Selection::AwsProfile);
+    let get = |k: &str| world.raw_var(k).map(str::to_string);
+    match credguard_client::selection::selected(&get) {
+        Some((p, Var::AwsProfile)) => (p, Selection::AwsProfile),
+        Some((p, Var::AwsDefaultProfile)) => (p, Selection::AwsDefaultProfile),
+        None => ("default".to_string(), Selection::Default),
     }
-    if let Some(p) = world.var("AWS_DEFAULT_PROFILE") {
-        return (p.to_string(), Selection::AwsDefaultProfile);
-    }
-    ("default".to_string(), Selection::Default)
 }
 
 /// `~/.aws/credentials` rather than `/home/alice/.aws/credentials` in messages.

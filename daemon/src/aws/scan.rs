@@ -22,6 +22,25 @@ pub struct Header {
     pub line: usize,
 }
 
+/// Sections the AWS CLI defines for itself in the config file, written bare: `[plugins]`
+/// (`cli_legacy_plugin_path` and the plugins to load) and `[preview]` (preview commands
+/// switched on). They are no profiles, so never misnamed ones (`[profile plugins]` would
+/// switch them off); `[sso-session x]` and `[services x]` are told apart by their prefix.
+pub const CLI_SECTIONS: [&str; 2] = ["plugins", "preview"];
+
+impl Header {
+    /// Whether this header, in a file of `kind`, names a section of the tools' own.
+    pub fn is_tool_section(&self, kind: FileKind) -> bool {
+        match self.kind {
+            HeaderKind::SsoSession | HeaderKind::Other => true,
+            HeaderKind::Bare => {
+                kind == FileKind::Config && CLI_SECTIONS.contains(&self.name.as_str())
+            }
+            HeaderKind::Prefixed => false,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct RawProperty {
     /// index into `Scan::headers`

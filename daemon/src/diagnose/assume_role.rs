@@ -11,24 +11,39 @@ use crate::aws::expiry;
 use crate::verdict::{Code, Problem, ProfileVerdict};
 
 impl Ctx<'_> {
-    /// With `assume_role = true`, a role profile is validated by assuming its roles; one
-    /// that needs an MFA code is not (its source credentials are validated, and it says so).
+    /// With `assume_role = true` (the default), a role profile is validated by assuming its
+    /// roles, as the tools do; one that needs an MFA code is not, nor any with
+    /// `assume_role = false`: then only its source credentials are validated, and the
+    /// verdict says so (`needs-mfa` / `role-not-assumed`, which make it `skipped`, never `ok`).
     pub(super) fn roles_to_assume(
         &self,
         chain: &Chain,
         m: &mut Material,
         problems: &mut Vec<Problem>,
     ) {
-        if !self.config.assume_role || chain.roles.is_empty() {
+        let Some(last) = chain.roles.last() else {
+            return;
+        };
+        let only_source = "only its source credentials are verified, not the role";
+        if !self.config.assume_role {
+            problems.push(Problem::info(
+                Code::RoleNotAssumed,
+                self.loc(&last.profile, "role_arn"),
+                format!(
+                    "{} is not assumed (credguard's config says assume_role = false): {only_source}",
+                    last.role_arn
+                ),
+                "set assume_role = true in credguard's config.toml to check the role itself",
+            ));
             return;
         }
         let mfa = |h: &&RoleHop| self.prop(&h.profile, "mfa_serial").is_some();
         if let Some(hop) = chain.roles.iter().find(mfa) {
             problems.push(Problem::info(
-                Code::NotValidated,
+                Code::NeedsMfa,
                 self.loc(&hop.profile, "mfa_serial"),
                 format!(
-                    "{} is not assumed to check it (that needs an MFA code): its source credentials are validated instead",
+                    "{} needs an MFA code to be assumed, so credguard does not assume it: {only_source}",
                     hop.role_arn
                 ),
                 "",
@@ -39,6 +54,8 @@ impl Ctx<'_> {
             .roles
             .iter()
             .map(|h| RoleStep {
+                profile: h.profile.clone(),
+                location: self.loc(&h.profile, "role_arn"),
                 role_arn: h.role_arn.clone(),
                 external_id: h.external_id.clone(),
                 session_name: h.session_name.clone(),

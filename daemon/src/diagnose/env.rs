@@ -6,7 +6,7 @@ use super::context::Ctx;
 use super::values::{self, Origin, Values};
 use super::{Diagnosis, ENV_PROFILE, Material};
 use crate::verdict::{
-    Code, Problem, ProfileVerdict, Severity, SourceKind, State, mask_key_id, offline_state,
+    Code, Problem, ProfileVerdict, SourceKind, State, mask_key_id, offline_state,
 };
 use crate::world::World;
 use credguard_client::rules;
@@ -103,7 +103,8 @@ impl Ctx<'_> {
                 &mut problems,
             );
         }
-        let fatal = problems.iter().any(|p| p.severity == Severity::Error);
+        let hint = super::expiry_hint(&problems);
+        let fatal = super::fatal(&problems, hint.as_deref());
         let material = match (env.key_id, env.secret, fatal) {
             (Some(key_id), Some(secret), false) => Some(Material {
                 key_id,
@@ -111,6 +112,7 @@ impl Ctx<'_> {
                 token: env.token,
                 profile: None,
                 roles: Vec::new(),
+                expiry_hint: hint,
             }),
             _ => None,
         };

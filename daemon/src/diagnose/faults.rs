@@ -60,7 +60,11 @@ impl Ctx<'_> {
     /// `[profile x]` in the credentials file, `[x]` (not default) in the config file.
     pub(super) fn misnamed(&self, name: &str, problems: &mut Vec<Problem>) {
         for file in [&self.loaded.credentials, &self.loaded.config] {
+            let kind = file.located.kind;
             for h in file.scan.headers.iter().filter(|h| h.name == name) {
+                if h.is_tool_section(kind) {
+                    continue;
+                }
                 let (bad, fix) = match (file.located.kind, &h.kind) {
                     (FileKind::Credentials, HeaderKind::Prefixed) => (
                         format!("[profile {name}] in the credentials file"),

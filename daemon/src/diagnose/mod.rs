@@ -31,7 +31,7 @@ use crate::aws::files::Loaded;
 use crate::aws::locate::{self, Selection};
 use crate::aws::scan::HeaderKind;
 use crate::config::Config;
-use crate::verdict::{ProfileVerdict, mask_key_id, offline_state};
+use crate::verdict::{Code, Problem, ProfileVerdict, Severity, mask_key_id, offline_state};
 use crate::world::World;
 use context::Ctx;
 use std::collections::BTreeSet;
@@ -52,6 +52,10 @@ pub struct Material {
     /// Roles to assume, in order, starting from these credentials before asking who they
     /// are (`assume_role = true`); empty: ask about these credentials themselves.
     pub roles: Vec<RoleStep>,
+    /// Where an expiry field says these credentials are past their time: only a hint, STS
+    /// decides (`expired` when it refuses them or cannot be asked, `stale-expiry-metadata`
+    /// when it accepts them).
+    pub expiry_hint: Option<String>,
 }
 
 impl Material {
@@ -63,6 +67,7 @@ impl Material {
             token,
             profile: Some(profile.to_string()),
             roles: Vec::new(),
+            expiry_hint: None,
         }
     }
 }
@@ -70,6 +75,9 @@ impl Material {
 /// One sts:AssumeRole on the way to the credentials a profile ends up with.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RoleStep {
+    /// The profile whose `role_arn` this is, and where that line is (`~/.aws/config:5:12`).
+    pub profile: String,
+    pub location: Option<String>,
     pub role_arn: String,
     pub external_id: Option<String>,
     pub session_name: Option<String>,
@@ -83,8 +91,27 @@ impl fmt::Debug for Material {
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("profile", &self.profile)
             .field("roles", &self.roles)
+            .field("expiry_hint", &self.expiry_hint)
             .finish()
     }
+}
+
+/// The location of an `expired` problem among `problems[start..]`, if one is there: the
+/// credentials' own expiry field, a hint that STS is asked to confirm.
+fn expiry_hint(problems: &[Problem]) -> Option<String> {
+    problems
+        .iter()
+        .find(|p| p.code == Code::Expired)
+        .and_then(|p| p.location.clone())
+}
+
+/// Whether `problems` hold an error that stops validation: any, but an `expired` that is
+/// only the credentials' own expiry field (`hint`), which STS is asked to confirm.
+fn fatal(problems: &[Problem], hint: Option<&str>) -> bool {
+    problems.iter().any(|p| {
+        p.severity == Severity::Error
+            && !(p.code == Code::Expired && hint.is_some() && p.location.as_deref() == hint)
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -145,7 +172,8 @@ fn profile_names(
     let mut names: BTreeSet<String> = loaded.profiles.profiles.keys().cloned().collect();
     for file in [&loaded.config, &loaded.credentials] {
         for h in &file.scan.headers {
-            if matches!(h.kind, HeaderKind::Prefixed | HeaderKind::Bare) && !h.name.is_empty() {
+            let profile = matches!(h.kind, HeaderKind::Prefixed | HeaderKind::Bare);
+            if profile && !h.is_tool_section(file.located.kind) && !h.name.is_empty() {
                 names.insert(h.name.clone());
             }
         }

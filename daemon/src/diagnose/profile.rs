@@ -5,7 +5,8 @@ use super::context::Ctx;
 use super::{Diagnosis, Material};
 use crate::aws::chain::{self, Base, Chain, ChainError, ChainErrorKind};
 use crate::aws::locate::Selection;
-use crate::verdict::{Code, Problem, ProfileVerdict, Severity, SourceKind, State};
+use crate::verdict::{Code, Problem, ProfileVerdict, SourceKind, State};
+use credguard_client::{rules, selection};
 
 impl Ctx<'_> {
     pub(super) fn profile(&self, name: &str, selected: bool, selection: &Selection) -> Diagnosis {
@@ -32,6 +33,9 @@ impl Ctx<'_> {
             return Diagnosis { verdict, material };
         }
         match chain::resolve(&self.loaded.profiles, name) {
+            Err(e) if e.kind == ChainErrorKind::NoCredentials && e.profile == name => {
+                problems.push(self.settings_only(name, selected, selection));
+            }
             Err(e) => problems.push(self.chain_problem(name, &e)),
             Ok(chain) => {
                 verdict.source = source_of(&chain);
@@ -44,7 +48,8 @@ impl Ctx<'_> {
                 }
             }
         }
-        if problems.iter().any(|p| p.severity == Severity::Error) {
+        let hint = material.as_ref().and_then(|m| m.expiry_hint.as_deref());
+        if super::fatal(&problems, hint) {
             material = None;
         }
         verdict.problems = problems;
@@ -61,17 +66,39 @@ impl Ctx<'_> {
         } else {
             self.header_loc(name)
         };
+        let var = match selection {
+            _ if !selected => None,
+            Selection::AwsProfile => Some("AWS_PROFILE"),
+            Selection::AwsDefaultProfile => Some("AWS_DEFAULT_PROFILE"),
+            Selection::Flag | Selection::Default => None,
+        };
+        // what the user meant: the name without its invisible characters, if it exists
+        let meant = rules::without_hidden(name);
+        let meant =
+            (meant != name && self.loaded.profiles.profiles.contains_key(&meant)).then_some(meant);
+        let fix = match (var, meant) {
+            (Some(var), _) if name.is_empty() => {
+                format!("`unset {var}` to use the default profile, or `export {var}=<profile>`")
+            }
+            (Some(var), Some(m)) => format!("`export {var}={m}` (the name without them)"),
+            (None, Some(m)) => format!("use profile {m} (the name without them)"),
+            _ if rules::find_hidden(name).is_some() || name.is_empty() => {
+                "select an existing profile".to_string()
+            }
+            _ => format!(
+                "create it with `aws configure --profile {name}`, or select an existing profile"
+            ),
+        };
         Problem::error(
             Code::ProfileNotFound,
             location,
             format!(
-                "profile {name} is not defined in {} or {}",
+                "profile {} is not defined in {} or {}: the AWS CLI says \"The config profile ({name}) could not be found\"",
+                selection::quoted(name),
                 self.display(&self.loaded.config),
                 self.display(&self.loaded.credentials)
             ),
-            format!(
-                "create it with `aws configure --profile {name}`, or select an existing profile"
-            ),
+            fix,
         )
     }
 
@@ -159,6 +186,54 @@ impl Ctx<'_> {
         }
     }
 
+    /// A profile that holds only settings (what `aws configure` leaves in `[default]` when
+    /// the keys live elsewhere): no error, unless it is the profile in use and nothing else
+    /// supplies credentials, when the tools fail with "Unable to locate credentials".
+    fn settings_only(&self, name: &str, selected: bool, selection: &Selection) -> Problem {
+        let location = self.header_loc(name);
+        let elsewhere = *selection != Selection::Flag && self.other_credentials();
+        if !selected || elsewhere {
+            let why = if selected {
+                "the credentials in use come from the environment"
+            } else {
+                "it is not the profile in use"
+            };
+            return Problem::info(
+                Code::NoCredentials,
+                location,
+                format!("profile {name} holds only settings, no credentials: {why}"),
+                "",
+            );
+        }
+        let how = match selection {
+            Selection::Default => "the profile the tools use when AWS_PROFILE is not set".into(),
+            s => format!("selected by {}", s.describe()),
+        };
+        Problem::error(
+            Code::NoCredentials,
+            location,
+            format!(
+                "profile {name} holds only settings and is {how}: nothing else supplies credentials, so the AWS CLI fails with \"Unable to locate credentials\""
+            ),
+            format!(
+                "add aws_access_key_id and aws_secret_access_key to {name} (`aws configure --profile {name}`), or select a profile that has credentials (`export AWS_PROFILE=…`)"
+            ),
+        )
+    }
+
+    /// Credentials the SDK finds before or beside the profile's: the environment's keys, a
+    /// web identity token, a container credentials endpoint.
+    fn other_credentials(&self) -> bool {
+        super::env::env_credentials(self.world).is_some_and(|e| e.complete())
+            || [
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            ]
+            .iter()
+            .any(|v| self.world.var(v).is_some())
+    }
+
     fn chain_problem(&self, name: &str, e: &ChainError) -> Problem {
         let configure = |what: &str| {
             format!(
@@ -188,14 +263,21 @@ impl Ctx<'_> {
                 self.loc(&e.profile, "source_profile"),
                 "point source_profile at a profile with credentials, breaking the loop".into(),
             ),
-            ChainErrorKind::NoCredentials => (
-                Code::MissingKeyId,
-                self.header_loc(&e.profile),
-                format!(
-                    "add aws_access_key_id and aws_secret_access_key to {} (`aws configure --profile {}`)",
-                    e.profile, e.profile
-                ),
-            ),
+            // a source_profile that holds no credentials (the profile itself: settings_only)
+            ChainErrorKind::NoCredentials => {
+                return Problem::error(
+                    Code::NoCredentials,
+                    self.header_loc(&e.profile),
+                    format!(
+                        "{name} takes its credentials from profile {}, which holds none: the tools cannot assume its role",
+                        e.profile
+                    ),
+                    format!(
+                        "add aws_access_key_id and aws_secret_access_key to {} (`aws configure --profile {}`)",
+                        e.profile, e.profile
+                    ),
+                );
+            }
             ChainErrorKind::MissingKeyId => (
                 Code::MissingKeyId,
                 self.loc(&e.profile, "aws_secret_access_key"),

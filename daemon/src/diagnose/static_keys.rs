@@ -5,7 +5,7 @@
 use super::Material;
 use super::context::Ctx;
 use super::values::{self, Origin, Values};
-use crate::verdict::{Problem, ProfileVerdict, Severity, mask_key_id};
+use crate::verdict::{Problem, ProfileVerdict, mask_key_id};
 use credguard_client::rules;
 
 impl Ctx<'_> {
@@ -28,11 +28,10 @@ impl Ctx<'_> {
         };
         values::check(&Origin::File { ctx: self, profile }, &values, problems);
         self.profile_expiry(profile, v, problems);
-        let fatal = problems[start..]
-            .iter()
-            .any(|p| p.severity == Severity::Error);
-        (!fatal).then(|| {
-            Material::of_profile(
+        let hint = super::expiry_hint(&problems[start..]);
+        (!super::fatal(&problems[start..], hint.as_deref())).then(|| Material {
+            expiry_hint: hint,
+            ..Material::of_profile(
                 key_id.to_string(),
                 secret.to_string(),
                 token.map(str::to_string),

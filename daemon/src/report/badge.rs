@@ -43,6 +43,10 @@ pub fn reason(code: Code) -> &'static str {
         Code::WrongAccount => "other account",
         Code::CanaryToken => "canary",
         Code::AccountMismatch => "account mismatch",
+        Code::NoCredentials => "no credentials",
+        Code::RoleNotAssumed => "role not assumed",
+        Code::NeedsMfa => "needs mfa",
+        Code::StaleExpiryMetadata => "stale expiry",
     }
 }
 
@@ -104,7 +108,15 @@ pub fn for_verdict(
 }
 
 /// The badge for a profile that does not exist (named by AWS_PROFILE in the shell).
+/// A name that is empty or has whitespace at an end is shown quoted: `aws:"dev " ✗ …`.
 pub fn not_found(label: &str, ascii: bool) -> String {
+    let quoted;
+    let label = if label.is_empty() || label.trim() != label {
+        quoted = format!("{label:?}");
+        &quoted
+    } else {
+        label
+    };
     badge::format(label, Mark::Invalid, reason(Code::ProfileNotFound), ascii)
 }
 

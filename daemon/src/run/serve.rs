@@ -129,7 +129,8 @@ async fn answer(req: Request, ctx: &Ctx) -> Response {
         Request::Doctor {
             profile,
             shell_profile,
-        } => match run_check(ctx, profile, Validation::Cached).await {
+            env,
+        } => match run_check(ctx, profile, Validation::Cached, env).await {
             Ok(r) => {
                 let shell_profile = shell_profile.as_deref();
                 text_report(&r, false, View::Doctor { shell_profile })
@@ -140,7 +141,8 @@ async fn answer(req: Request, ctx: &Ctx) -> Response {
             profile,
             json,
             validation,
-        } => match run_check(ctx, profile, validation).await {
+            env,
+        } => match run_check(ctx, profile, validation, env).await {
             Ok(r) => text_report(&r, json, View::Check),
             Err(e) => e,
         },
@@ -195,11 +197,13 @@ async fn run_check(
     ctx: &Ctx,
     only: Option<String>,
     validation: Validation,
+    env: Option<credguard_client::EnvCredentials>,
 ) -> Result<Report, Response> {
     let (tx, rx) = oneshot::channel();
     let cmd = Command::Check {
         only,
         validation,
+        env: env.map(Box::new),
         reply: tx,
     };
     if ctx.commands.send(cmd).await.is_err() {

@@ -32,6 +32,10 @@ struct OnDisk {
     entries: HashMap<String, Entry>,
 }
 
+/// Seconds a verdict's time may lie ahead of the clock before the clock is taken to have
+/// gone back (a second or two of rounding is not that).
+const FUTURE_TOLERANCE: i64 = 5;
+
 pub struct Cache {
     key: [u8; 32],
     pub entries: HashMap<String, Entry>,
@@ -146,8 +150,13 @@ impl Cache {
         hex::encode(mac.finalize().into_bytes())
     }
 
+    /// The entry for `fp` if it is still fresh at `now`. One checked after `now` is not: the
+    /// clock went back (set by hand, a VM restored, a resume), so the verdict and the skew it
+    /// measured belong to another clock, and they are measured again.
     pub fn fresh(&self, fp: &str, now: i64) -> Option<&Entry> {
-        self.entries.get(fp).filter(|e| e.fresh_until > now)
+        self.entries
+            .get(fp)
+            .filter(|e| e.fresh_until > now && e.checked_at <= now + FUTURE_TOLERANCE)
     }
 
     pub fn save(&self) -> Result<(), CacheError> {

@@ -107,6 +107,7 @@ pub fn classify(
         code,
         aws_code: aws_code.to_string(),
         message: message.to_string(),
+        hop: None,
     };
     match aws_code {
         "InvalidClientTokenId" if temporary && OPT_IN_REGIONS.contains(&target.region.as_str()) => {
@@ -173,6 +174,7 @@ mod tests {
             token: token.then(|| "t".into()),
             profile: None,
             roles: Vec::new(),
+            expiry_hint: None,
         }
     }
     fn t(region: &str) -> Target {

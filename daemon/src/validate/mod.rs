@@ -208,16 +208,45 @@ pub fn verdicts(judged: &[Judged], cache: &Cache) -> (Vec<Diagnosis>, Option<f64
 pub fn apply(d: &mut Diagnosis, entry: &Entry) {
     let v = &mut d.verdict;
     let profile = d.material.as_ref().and_then(|m| m.profile.clone());
-    v.problems
-        .extend(sts::problem_for(&entry.outcome, profile.as_deref()));
+    let roles = d.material.as_ref().map(|m| m.roles.as_slice());
+    v.problems.extend(sts::problem_for(
+        &entry.outcome,
+        profile.as_deref(),
+        roles.unwrap_or_default(),
+    ));
     v.problems
         .extend(entry.skew_seconds.and_then(sts::skew_problem));
     let accepted = matches!(entry.outcome, Outcome::Valid(_));
+    let hint = d.material.as_ref().and_then(|m| m.expiry_hint.as_deref());
+    if accepted && let Some(hint) = hint {
+        stale_expiry(v, hint);
+    }
     if let Outcome::Valid(id) = &entry.outcome {
         v.identity = Some(id.clone());
         crate::diagnose::account::confirm(d, id);
     }
     d.verdict.state = state_of(&d.verdict.problems, accepted);
+}
+
+/// STS accepts credentials whose expiry field (at `hint`) says past: the field is left over
+/// (fresh keys pasted under an old expiry line), not the credentials; nor is its time theirs.
+fn stale_expiry(v: &mut crate::verdict::ProfileVerdict, hint: &str) {
+    for p in v
+        .problems
+        .iter_mut()
+        .filter(|p| p.code == Code::Expired && p.location.as_deref() == Some(hint))
+    {
+        *p = crate::verdict::Problem::warning(
+            Code::StaleExpiryMetadata,
+            p.location.clone(),
+            format!(
+                "the expiry field says {}, but STS accepts the credentials: the field is left over",
+                p.message.trim_start_matches("credentials ")
+            ),
+            "update the expiry field to the credentials' real expiry, or remove that field (it is not part of the credentials)",
+        );
+    }
+    v.expires_at = None;
 }
 
 /// The answer for a call the last guard refused: no definite answer, never sent.

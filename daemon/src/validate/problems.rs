@@ -2,11 +2,32 @@
 //! its fix, and the clock-skew problem.
 
 use super::sts::Outcome;
+use crate::diagnose::RoleStep;
 use crate::verdict::{Code, Problem, Severity};
 
 /// The problem a rejection or an unknown answer becomes, with the fix: the text of every
-/// STS answer lives here and in [`skew_problem`].
-pub fn problem_for(outcome: &Outcome, profile: Option<&str>) -> Option<Problem> {
+/// STS answer lives here and in [`skew_problem`]. `roles`: the roles assumed on the way
+/// (a refused hop is named and located by them).
+pub fn problem_for(
+    outcome: &Outcome,
+    profile: Option<&str>,
+    roles: &[RoleStep],
+) -> Option<Problem> {
+    if let Outcome::Rejected {
+        code: Code::RoleNotAssumable,
+        aws_code,
+        message,
+        hop: Some(i),
+    } = outcome
+        && let Some(step) = roles.get(*i)
+    {
+        return Some(refused_hop(
+            roles,
+            *i,
+            step,
+            &format!("{aws_code}: {message}"),
+        ));
+    }
     let configure = match profile {
         Some(p) => format!("aws configure --profile {p}"),
         None => "export AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY again".into(),
@@ -17,6 +38,7 @@ pub fn problem_for(outcome: &Outcome, profile: Option<&str>) -> Option<Problem> 
             code,
             aws_code,
             message,
+            ..
         } => {
             let (what, fix) = match code {
                 Code::UnknownKey => (
@@ -63,6 +85,29 @@ pub fn problem_for(outcome: &Outcome, profile: Option<&str>) -> Option<Problem> 
             "credguard retries with backoff; check the network or the endpoint if this persists",
         )),
     }
+}
+
+/// sts:AssumeRole refused at hop `i` of a chain: which profile's role, assumed with what.
+fn refused_hop(roles: &[RoleStep], i: usize, step: &RoleStep, answer: &str) -> Problem {
+    let with = match i.checked_sub(1).and_then(|p| roles.get(p)) {
+        Some(prev) => format!(
+            "the session of role {} (profile {})",
+            prev.role_arn, prev.profile
+        ),
+        None => "its source credentials".to_string(),
+    };
+    Problem::error(
+        Code::RoleNotAssumable,
+        step.location.clone(),
+        format!(
+            "profile {} cannot assume {} with {with}: sts:AssumeRole is refused ({answer})",
+            step.profile, step.role_arn
+        ),
+        format!(
+            "trust {with} in the trust policy of {} and allow it sts:AssumeRole on that role",
+            step.role_arn
+        ),
+    )
 }
 
 /// Skew thresholds (DESIGN.md): warning from 60 s, error from 5 min.

@@ -35,6 +35,10 @@ pub enum Outcome {
         code: Code,
         aws_code: String,
         message: String,
+        /// The role (an index in [`Material::roles`]) whose sts:AssumeRole was refused,
+        /// when the rejection came on the way to it.
+        #[serde(default)]
+        hop: Option<usize>,
     },
     /// No definite answer: network, throttling, endpoint trouble. Never `invalid`.
     Unknown {
@@ -215,7 +219,7 @@ async fn assume_chain(
     client: &(dyn Fn(Credentials) -> aws_sdk_sts::Client + Sync),
 ) -> Outcome {
     let mut identity = None;
-    for step in &m.roles {
+    for (i, step) in m.roles.iter().enumerate() {
         let result = client(creds)
             .assume_role()
             .role_arn(&step.role_arn)
@@ -229,13 +233,15 @@ async fn assume_chain(
             Err(e) => {
                 return match classify_error(&e, m, target) {
                     Outcome::Rejected {
-                        code: Code::RoleNotAssumable,
+                        code,
                         aws_code,
                         message,
+                        ..
                     } => Outcome::Rejected {
-                        code: Code::RoleNotAssumable,
+                        code,
                         aws_code,
-                        message: format!("{}: {message}", step.role_arn),
+                        message,
+                        hop: Some(i),
                     },
                     other => other,
                 };

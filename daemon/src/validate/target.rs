@@ -2,6 +2,7 @@
 //! them for a profile (or for environment credentials), opt-in regions included.
 
 use crate::aws::files::Profiles;
+use crate::aws::locate;
 use crate::world::World;
 
 /// Where a credential set is sent: region and endpoint as the SDK resolves them.
@@ -31,14 +32,19 @@ pub(super) const OPT_IN_REGIONS: [&str; 15] = [
     "mx-central-1",
 ];
 
-/// Region and endpoint for a profile (or the environment), in the SDK's order:
+/// Region and endpoint for a profile, in the SDK's order:
 /// `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`, else us-east-1;
 /// `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, the `sts` `endpoint_url` of the profile's
 /// `[services x]` section, the profile's `endpoint_url` (environment before file,
 /// service-specific before global within each: aws-runtime's `EnvConfigValue::load`),
 /// unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` or the profile's
-/// `ignore_configured_endpoint_urls`.
+/// `ignore_configured_endpoint_urls`. Environment credentials (`profile` None) are sent
+/// where the tools send them: with the settings of the profile this shell selects
+/// (`AWS_PROFILE`, else `default`), whose region also picks the partition's endpoint
+/// (`sts.cn-north-1.amazonaws.com.cn` for aws-cn; the SDK's endpoint rules do that).
 pub fn target(world: &World, profiles: &Profiles, profile: Option<&str>) -> Target {
+    let selected = profile.is_none().then(|| locate::selected_profile(world).0);
+    let profile = profile.or(selected.as_deref());
     let props = profile.and_then(|p| profiles.profiles.get(p));
     let prop = |k: &str| {
         props
@@ -118,5 +124,51 @@ mod tests {
         assert_eq!(at(&env, "a"), some("http://127.0.0.1:5"));
         let env = [("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")];
         assert_eq!(at(&env, "a"), None);
+    }
+
+    /// Env credentials take the selected profile's region and endpoint (`default`, else
+    /// `AWS_PROFILE`'s), and the SDK's endpoint rules turn a China or GovCloud region into
+    /// that partition's STS endpoint, so those keys are not asked about in the aws partition.
+    #[tokio::test]
+    async fn env_credentials_follow_the_selected_profile_and_its_partition() {
+        use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(
+            home.path().join(".aws/config"),
+            "[default]\nregion = cn-north-1\n\
+             [profile gov]\nregion = us-gov-west-1\n\
+             [profile local]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:7\n",
+        )
+        .unwrap();
+        let at = |env: &[(&str, &str)]| {
+            let mut vars = vec![("HOME".to_string(), home.path().display().to_string())];
+            vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            let world = World::new(vars, time::OffsetDateTime::UNIX_EPOCH);
+            target(&world, &crate::aws::files::load(&world).profiles, None)
+        };
+        let url = |t: &Target| {
+            let params = Params::builder().region(t.region.clone()).build().unwrap();
+            async move {
+                let e = DefaultResolver::new().resolve_endpoint(&params).await;
+                e.unwrap().url().to_string()
+            }
+        };
+        let china = at(&[]);
+        assert_eq!(
+            (china.region.as_str(), &china.endpoint),
+            ("cn-north-1", &None)
+        );
+        assert_eq!(url(&china).await, "https://sts.cn-north-1.amazonaws.com.cn");
+        let gov = at(&[("AWS_PROFILE", "gov")]);
+        assert_eq!(url(&gov).await, "https://sts.us-gov-west-1.amazonaws.com");
+        let local = at(&[("AWS_PROFILE", "local")]);
+        assert_eq!(local.region, "eu-west-1");
+        assert_eq!(local.endpoint.as_deref(), Some("http://127.0.0.1:7"));
+        let env_region = at(&[("AWS_PROFILE", "local"), ("AWS_REGION", "us-west-2")]);
+        assert_eq!(
+            env_region.region, "us-west-2",
+            "AWS_REGION before the profile"
+        );
     }
 }

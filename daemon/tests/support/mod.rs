@@ -1,6 +1,7 @@
 //! Shared helpers for the daemon's integration tests (`tests/integration.rs`).
 #![allow(clippy::unwrap_used)]
 
+pub mod context;
 pub mod daemon;
 pub mod login;
 pub mod moto;

@@ -121,6 +121,22 @@ impl Seed {
         )
     }
 
+    /// Role `role` whose trust policy names only `trusted` while `user`'s IAM policy allows
+    /// sts:AssumeRole on it (both users seeded earlier in this `Seed`): the trust policy
+    /// is what refuses `user`.
+    pub fn role_trusting(self, role: &str, trusted: &str, user: &str) -> Seed {
+        self.op(
+            Kind::Ignore,
+            "",
+            json!({"op": "role", "name": role, "trust_user": trusted}),
+        )
+        .op(
+            Kind::Ignore,
+            "",
+            json!({"op": "allow_assume", "user": user, "role": role}),
+        )
+    }
+
     /// Role `role`, trusting `user` (seeded earlier in this `Seed`), assumed once with
     /// that user's key: [`Seeded::session`]`(label)`.
     pub fn assumed_role(self, label: &str, role: &str, user: &str) -> Seed {

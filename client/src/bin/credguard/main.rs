@@ -17,6 +17,7 @@ use credguard_client::badgefile;
 use credguard_client::check_args::{self, CheckCommand};
 use credguard_client::envcreds;
 use credguard_client::paths::{process_env, resolve_socket, socket_path};
+use credguard_client::selection;
 use credguard_client::{
     BadgeState, ClientError, PROTOCOL_VERSION, PromptQuery, Request, Response, exchange,
 };
@@ -211,7 +212,7 @@ fn prompt(args: &[OsString]) -> i32 {
         return 0;
     }
     let query = PromptQuery {
-        profile: non_empty_env("AWS_PROFILE").or_else(|| non_empty_env("AWS_DEFAULT_PROFILE")),
+        profile: selection::selected(&process_env).map(|(p, _)| p),
         env_fingerprint: env_creds.as_ref().map(envcreds::fingerprint),
         ascii,
     };
@@ -341,7 +342,8 @@ fn doctor(args: &[String]) -> i32 {
     credguard_client::usage::out(&shell_section(&path, paint));
     // without --profile the report leads with the profile this shell uses (none leads
     // when environment credentials are in use: the shell section says so)
-    let shell_profile = match (&profile, envcreds::from_env(&process_env)) {
+    let env = envcreds::from_env(&process_env);
+    let shell_profile = match (&profile, &env) {
         (None, None) => Some(shell_profile().0),
         _ => None,
     };
@@ -349,16 +351,17 @@ fn doctor(args: &[String]) -> i32 {
         &Request::Doctor {
             profile,
             shell_profile,
+            env,
         },
         color,
     )
 }
 
-/// The profile this shell's tools use, and what chose it.
+/// The profile this shell's tools use, and what chose it (`client/src/selection.rs`: the
+/// tools' own rule, an empty AWS_PROFILE included).
 fn shell_profile() -> (String, &'static str) {
-    non_empty_env("AWS_PROFILE")
-        .map(|p| (p, "AWS_PROFILE"))
-        .or_else(|| non_empty_env("AWS_DEFAULT_PROFILE").map(|p| (p, "AWS_DEFAULT_PROFILE")))
+    selection::selected(&process_env)
+        .map(|(p, var)| (p, var.name()))
         .unwrap_or_else(|| {
             (
                 "default".into(),
@@ -377,7 +380,7 @@ fn shell_section(path: &Path, paint: bool) -> String {
     };
     let env_creds = envcreds::from_env(&process_env);
     let (name, why) = shell_profile();
-    let profile = format!("profile {name} ({why})");
+    let profile = format!("profile {} ({why})", selection::shown(&name));
     match &env_creds {
         Some(c) => {
             s += &format!(
@@ -492,6 +495,7 @@ fn check(args: &[String]) -> i32 {
         profile: args.profile.clone(),
         json: args.json,
         validation: args.validation,
+        env: envcreds::from_env(&process_env),
     };
     let path = socket_path(&process_env);
     let deadline = env_ms("CREDGUARD_TIMEOUT_MS", TIMEOUT_MS);

@@ -5,6 +5,7 @@
 use super::Engine;
 use crate::diagnose::{self, Diagnosis};
 use crate::validate::{Job, sts};
+use crate::world::World;
 use credguard_client::EnvCredentials;
 use credguard_client::envcreds;
 use tokio::time::Instant;
@@ -28,12 +29,9 @@ pub(super) struct EnvSub {
 }
 
 impl Engine {
-    pub(super) fn submit_env(&mut self, creds: EnvCredentials) {
-        let key = envcreds::fingerprint(&creds);
-        if let Some(sub) = self.env_subs.get_mut(&key) {
-            sub.seen = Instant::now();
-            return;
-        }
+    /// The daemon's world as a shell with `creds` in its environment sees it: its keys,
+    /// token, expiry, region and profile in place of the daemon's own.
+    pub(super) fn shell_world(&self, creds: &EnvCredentials) -> World {
         let mut world = self.world();
         for v in CREDENTIAL_VARS
             .into_iter()
@@ -49,9 +47,31 @@ impl Engine {
         if let Some(e) = &creds.expiration {
             world.set_var("AWS_CREDENTIAL_EXPIRATION", e);
         }
+        // the shell's region and profile, not the daemon's: they say where the keys are sent
+        for v in [
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+        ] {
+            world.remove_var(v);
+        }
         if let Some(r) = &creds.region {
             world.set_var("AWS_REGION", r);
         }
+        if let Some(p) = &creds.profile {
+            world.set_var("AWS_PROFILE", p);
+        }
+        world
+    }
+
+    pub(super) fn submit_env(&mut self, creds: EnvCredentials) {
+        let key = envcreds::fingerprint(&creds);
+        if let Some(sub) = self.env_subs.get_mut(&key) {
+            sub.seen = Instant::now();
+            return;
+        }
+        let world = self.shell_world(&creds);
         let Some(loaded) = &self.loaded else { return };
         let Some(mut diag) = diagnose::diagnose_env(&world, loaded, &self.settings.config) else {
             return;

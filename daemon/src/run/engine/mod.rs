@@ -56,6 +56,8 @@ pub enum Command {
     Check {
         only: Option<String>,
         validation: Validation,
+        /// The asking shell's environment credentials: judged as the one-shot check would.
+        env: Option<Box<EnvCredentials>>,
         reply: oneshot::Sender<Report>,
     },
     /// Credentials from a shell's environment, to diagnose and validate in the background.
@@ -247,8 +249,9 @@ impl Engine {
             Command::Check {
                 only,
                 validation,
+                env,
                 reply,
-            } => self.check(only, validation, reply),
+            } => self.check(only, validation, env.as_deref(), reply),
             Command::SubmitEnv { creds } => self.submit_env(*creds),
             Command::Shutdown { .. } => {}
         }
@@ -320,9 +323,13 @@ impl Engine {
         &mut self,
         only: Option<String>,
         validation: Validation,
+        env: Option<&EnvCredentials>,
         reply: oneshot::Sender<Report>,
     ) {
-        let world = self.world();
+        let world = match env {
+            Some(creds) => self.shell_world(creds),
+            None => self.world(),
+        };
         let (loaded, diags) = check::diagnose_files(&world, &self.settings.config, only.as_deref());
         if validation == Validation::Offline {
             let _ = reply.send(check::offline_report(&world, diags));
