@@ -11,6 +11,8 @@
 //! * [`usage`]: usage errors ("did you mean") and console output that never panics, and
 //!   [`color`]: `--color`, `NO_COLOR`, `CLICOLOR_FORCE`, for both binaries;
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
+//! * [`profiles`]: the profile names in the AWS files (shell completion, no daemon);
+//! * [`manpage`]: manual pages in roff, made from the `--help` texts;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
 pub mod badge;
@@ -19,7 +21,9 @@ pub mod check_args;
 pub mod client;
 pub mod color;
 pub mod envcreds;
+pub mod manpage;
 pub mod paths;
+pub mod profiles;
 pub mod proto;
 pub mod rules;
 #[cfg(target_os = "linux")]

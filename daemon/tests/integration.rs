@@ -8,6 +8,7 @@ mod support;
 mod account;
 mod botocore;
 mod cli;
+mod completions;
 mod conformance;
 mod daemon;
 mod expiry;

@@ -16,13 +16,13 @@ use std::time::{Duration, Instant};
 const GOOD: &str = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
 const BROKEN: &str = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n";
 
-struct Tmux {
+pub(crate) struct Tmux {
     sock: PathBuf,
     vars: Vec<(String, String)>,
 }
 
 impl Tmux {
-    fn new(user: &User) -> Tmux {
+    pub(crate) fn new(user: &User) -> Tmux {
         let mut vars = user.vars.clone();
         vars.push(("TERM".into(), "xterm-256color".into()));
         vars.push(("LANG".into(), "C.UTF-8".into()));
@@ -33,7 +33,7 @@ impl Tmux {
         }
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
+    pub(crate) fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-S")
             .arg(&self.sock)
@@ -50,7 +50,7 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn window(&self, name: &str, cmd: &str) {
+    pub(crate) fn window(&self, name: &str, cmd: &str) {
         let has_server = Command::new("tmux")
             .arg("-S")
             .arg(&self.sock)
@@ -78,12 +78,12 @@ impl Tmux {
         }
     }
 
-    fn screen(&self, name: &str) -> String {
+    pub(crate) fn screen(&self, name: &str) -> String {
         self.tmux(&["capture-pane", "-p", "-t", &format!("t:{name}")])
     }
 
     /// The last non-empty line on screen: the current prompt.
-    fn prompt_line(&self, name: &str) -> String {
+    pub(crate) fn prompt_line(&self, name: &str) -> String {
         self.screen(name)
             .lines()
             .rev()
@@ -92,18 +92,23 @@ impl Tmux {
             .to_string()
     }
 
-    fn send(&self, name: &str, keys: &str) {
+    pub(crate) fn send(&self, name: &str, keys: &str) {
         self.tmux(&["send-keys", "-t", &format!("t:{name}"), "-l", keys]);
         self.tmux(&["send-keys", "-t", &format!("t:{name}"), "Enter"]);
     }
 
-    fn clear(&self, name: &str) {
+    pub(crate) fn clear(&self, name: &str) {
         self.tmux(&["send-keys", "-t", &format!("t:{name}"), "C-l"]);
         self.tmux(&["clear-history", "-t", &format!("t:{name}")]);
     }
 
     /// Press Enter until the prompt line satisfies `want` (a new prompt each time).
-    fn wait_prompt(&self, name: &str, what: &str, want: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_prompt(
+        &self,
+        name: &str,
+        what: &str,
+        want: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         loop {
             self.clear(name);

@@ -33,6 +33,7 @@ macro_rules! errln {
     ($($t:tt)*) => { credguard_client::usage::err(&format!("{}\n", format_args!($($t)*))) };
 }
 
+mod completions;
 mod help;
 mod init;
 mod service;
@@ -80,6 +81,7 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
             },
         },
         "service" => service(&args),
+        "completions" | "man" => completions::run(cmd, &args),
         "reload" => match args.first().map(String::as_str) {
             None => ask(&Request::Reload, ColorChoice::Never),
             Some(h) if is_help(h) => help(HELP_RELOAD),
