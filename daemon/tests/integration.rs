@@ -14,6 +14,7 @@ mod daemon;
 mod expiry;
 mod fake_sts;
 mod in_process;
+mod install;
 mod moto;
 mod moto_canary;
 mod notifications;
