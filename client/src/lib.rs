@@ -14,6 +14,8 @@
 //! * [`envcreds`]: environment credentials, checked offline and fingerprinted;
 //! * [`json`], [`readiness`]: reading a verdict back, and whether it lets a command run
 //!   (`credguard exec`, the shells' pre-command guard);
+//! * [`profiles`]: the profile names in the AWS files (shell completion, no daemon);
+//! * [`manpage`]: manual pages in roff, made from the `--help` texts;
 //! * [`find_engine`]: where `credguardd` is, for `credguard check` without a daemon.
 
 pub mod badge;
@@ -23,7 +25,9 @@ pub mod client;
 pub mod color;
 pub mod envcreds;
 pub mod json;
+pub mod manpage;
 pub mod paths;
+pub mod profiles;
 pub mod proto;
 pub mod readiness;
 pub mod rules;

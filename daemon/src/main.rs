@@ -17,12 +17,13 @@ use std::io::IsTerminal;
 const USAGE: &str = "\
 usage: credguardd [run]
        credguardd check [--profile P] [--json] [--offline] [--fresh] [--color WHEN]
-       credguardd help [command] | --help | --version
+       credguardd man | help [command] | --help | --version
 
 commands:
   run     the daemon in the foreground (the default); logs to stderr, or to journald
           under systemd
   check   diagnose (and validate) every profile once, print the report, exit
+  man     print this manual page (roff), for packagers
 
 options:
   -h, --help     help (also after a command)
@@ -55,7 +56,12 @@ credentials against STS, once, without a daemon; print the report and exit.
 exit codes: 0 all usable, 1 some invalid or expired, 3 some unknown and none invalid,
 2 usage or internal error";
 
-const COMMANDS: &[&str] = &["run", "check", "help"];
+const HELP_MAN: &str = "\
+usage: credguardd man
+
+Print credguardd's manual page (roff), made from these help texts.";
+
+const COMMANDS: &[&str] = &["run", "check", "man", "help"];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -110,10 +116,19 @@ fn run(args: &[String]) -> anyhow::Result<i32> {
             0
         }
         Some("--help" | "-h") => help(USAGE),
+        Some("man") => match rest.first().map(String::as_str) {
+            None => {
+                usage::out(&man_page());
+                0
+            }
+            Some("-h" | "--help") => help(HELP_MAN),
+            Some(other) => program_error(format!("unexpected argument '{other}' for man"), other),
+        },
         Some("help") => match rest.first().map(String::as_str) {
             None => help(USAGE),
             Some("run") => help(HELP_RUN),
             Some("check") => help(HELP_CHECK),
+            Some("man") => help(HELP_MAN),
             Some("help") => help(USAGE),
             Some(other) => program_error(format!("no command '{other}'"), other),
         },
@@ -121,6 +136,23 @@ fn run(args: &[String]) -> anyhow::Result<i32> {
             program_error(format!("unknown option '{other}'"), other)
         }
         Some(other) => program_error(format!("unknown command '{other}'"), other),
+    })
+}
+
+/// The manual page, made from the help texts above (`credguard_client::manpage`).
+fn man_page() -> String {
+    use credguard_client::manpage::{Page, render};
+    render(&Page {
+        name: "credguardd",
+        summary: "the credguard daemon: watches the AWS files, validates credentials against STS",
+        version: env!("CARGO_PKG_VERSION"),
+        usage: USAGE,
+        commands: &[
+            ("credguardd run", HELP_RUN),
+            ("credguardd check", HELP_CHECK),
+            ("credguardd man", HELP_MAN),
+        ],
+        see_also: "credguard(1)",
     })
 }
 

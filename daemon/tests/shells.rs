@@ -33,7 +33,7 @@ impl Tmux {
         }
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
+    pub(crate) fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-S")
             .arg(&self.sock)
@@ -83,7 +83,7 @@ impl Tmux {
     }
 
     /// The last non-empty line on screen: the current prompt.
-    fn prompt_line(&self, name: &str) -> String {
+    pub(crate) fn prompt_line(&self, name: &str) -> String {
         self.screen(name)
             .lines()
             .rev()

@@ -2,13 +2,24 @@
 
 /// The commands, for "did you mean".
 pub const COMMANDS: &[&str] = &[
-    "check", "status", "doctor", "prompt", "init", "exec", "reload", "service", "watch", "help",
+    "check",
+    "status",
+    "doctor",
+    "prompt",
+    "init",
+    "exec",
+    "reload",
+    "service",
+    "watch",
+    "completions",
+    "man",
+    "help",
 ];
 
 /// What a usage error of the program as a whole shows.
 pub const SHORT_USAGE: &str = "\
 usage: credguard <command> [options]
-commands: check, status, doctor, prompt, init, exec, reload, service, watch, help";
+commands: check, status, doctor, prompt, init, exec, reload, service, watch, completions, man, help";
 
 pub const USAGE: &str = "\
 usage: credguard <command> [options]
@@ -34,6 +45,9 @@ commands:
   reload              the daemon re-reads its config and the AWS files
   service install|uninstall|status
                       run credguardd as a systemd user service
+  completions zsh|bash|fish
+                      print the shell's completion script (commands, flags, profiles)
+  man                 print this manual page (roff), for packagers
   help [command]      this text, or a command's
 
 options:
@@ -171,6 +185,26 @@ per change of any verdict (or of profile P), pushed by the daemon, never polled.
 While the daemon is down it prints `aws:?` once and reconnects (100 ms to 5 s backoff),
 then prints the full state again. It runs until its reader goes away.";
 
+pub const HELP_COMPLETIONS: &str = "\
+usage: credguard completions zsh|bash|fish|--profiles
+
+Print the completion script for the shell: commands, their flags, and profile names
+(read from the AWS files at each completion, no daemon needed). scripts/install.sh
+and the .deb install them; by hand:
+
+  zsh   credguard completions zsh > ~/.zfunc/_credguard  (with ~/.zfunc in $fpath,
+        before compinit)
+  bash  credguard completions bash > ~/.local/share/bash-completion/completions/credguard
+  fish  credguard completions fish > ~/.config/fish/completions/credguard.fish
+
+  --profiles    the profile names the scripts offer, one a line";
+
+pub const HELP_MAN: &str = "\
+usage: credguard man
+
+Print credguard's manual page (roff), made from these help texts; `credguardd man`
+prints the daemon's. scripts/install.sh and the .deb install both.";
+
 /// The first line of `cmd`'s help: its usage (the program's for an unknown command).
 pub fn usage_line(cmd: &str) -> &'static str {
     let text = command_help(cmd).unwrap_or(SHORT_USAGE);
@@ -189,6 +223,8 @@ pub fn command_help(cmd: &str) -> Option<&'static str> {
         "reload" => HELP_RELOAD,
         "watch" => HELP_WATCH,
         "service" => HELP_SERVICE,
+        "completions" => HELP_COMPLETIONS,
+        "man" => HELP_MAN,
         "help" => USAGE,
         _ => return None,
     })

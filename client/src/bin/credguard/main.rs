@@ -34,6 +34,7 @@ macro_rules! errln {
     ($($t:tt)*) => { credguard_client::usage::err(&format!("{}\n", format_args!($($t)*))) };
 }
 
+mod completions;
 mod exec;
 mod help;
 mod init;
@@ -83,6 +84,7 @@ fn run(cmd: &str, rest: &[OsString]) -> i32 {
         },
         "exec" => exec::exec(&args),
         "service" => service(&args),
+        "completions" | "man" => completions::run(cmd, &args),
         "reload" => match args.first().map(String::as_str) {
             None => ask(&Request::Reload, ColorChoice::Never),
             Some(h) if is_help(h) => help(HELP_RELOAD),
