@@ -82,7 +82,7 @@ pub fn problem_for(
             *code,
             None,
             format!("could not validate: {message}"),
-            "credguard retries with backoff; check the network or the endpoint if this persists",
+            "check the network, the proxy and the STS endpoint, then run `credguard check` again (a running credguardd also retries by itself, with backoff)",
         )),
     }
 }
