@@ -44,7 +44,7 @@ _credguard() {
             prompt) words="--ascii --help" ;;
             init) words="zsh bash fish starship p10k tmux waybar i3blocks polybar swiftbar xbar --help" ;;
             watch) words="--json --waybar --ascii --profile --help" ;;
-            exec) words="--min-remaining --profile --help --" ;;
+            exec) words="--min-remaining --allow-unknown --check --profile --help --" ;;
             reload | man) words="--help" ;;
             service) words="install uninstall status --help" ;;
             completions) words="zsh bash fish --profiles --help" ;;

@@ -29,6 +29,8 @@ complete -c credguard -n "__fish_seen_subcommand_from check" -l fresh -d 'ignore
 complete -c credguard -n "__fish_seen_subcommand_from prompt watch" -l ascii -d 'plain ASCII badge'
 complete -c credguard -n "__fish_seen_subcommand_from watch" -l waybar -d 'waybar custom-module JSON'
 complete -c credguard -n "__fish_seen_subcommand_from exec" -l min-remaining -x -d 'the credentials must last at least this long'
+complete -c credguard -n "__fish_seen_subcommand_from exec" -l allow-unknown -d 'run even when the credentials could not be validated'
+complete -c credguard -n "__fish_seen_subcommand_from exec" -l check -d 'run nothing: exit 0, or say why and exit 4'
 complete -c credguard -n "__fish_seen_subcommand_from init" -x -a "zsh bash fish starship p10k tmux waybar i3blocks polybar swiftbar xbar"
 complete -c credguard -n "__fish_seen_subcommand_from service" -x -a "install uninstall status"
 complete -c credguard -n "__fish_seen_subcommand_from completions" -x -a "zsh bash fish"
