@@ -169,7 +169,7 @@ fn exec_cases(user: &User) {
     assert_eq!(o.status.code(), Some(4));
     assert!(
         String::from_utf8_lossy(&o.stderr)
-            .contains("profile nope is invalid: profile nope is not defined"),
+            .contains("profile nope is invalid: profile \"nope\" is not defined"),
         "{}",
         text(&o)
     );
