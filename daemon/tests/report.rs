@@ -142,7 +142,10 @@ fn a_shared_cause_is_said_once_with_a_fix_for_the_command() {
     let status = report(&r, View::Status, &Style { color: false });
     for text in [&check, &status] {
         assert_eq!(text.matches("connection refused").count(), 1, "{text}");
-        assert!(!text.contains("then run `credguard check` again (a running"), "{text}");
+        assert!(
+            !text.contains("then run `credguard check` again (a running"),
+            "{text}"
+        );
     }
     assert!(
         check.contains("then run `credguard check` again"),
