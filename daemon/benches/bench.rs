@@ -13,7 +13,7 @@ mod guard_cost;
 // The integration tests' helpers (tests/support): the bench uses some of them, the test
 // binary all of them, so only here is part of it unused.
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod support;
 
 use credguard_client::{Request, Response, exchange};
