@@ -28,39 +28,31 @@
 
 CREDGUARD_BADGE=''
 _credguard_shown=''
+# what _credguard_shown was made from (never the same as a real badge at first)
+_credguard_key=$'\n\n'
 # tells `credguard doctor` that the hook is loaded
 export CREDGUARD_HOOK=bash
 
-# The badge from the daemon's badge file (client/src/badgefile.rs), builtins only: 0 when
-# read. Only without env credentials, with the socket in its default place, on Linux (the
-# liveness record links to /proc/<pid>).
-_credguard_from_file() {
-  [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${CREDGUARD_SOCKET-} ]] || return 1
-  [[ ${XDG_RUNTIME_DIR-} == /* ]] || return 1
-  local dir=$XDG_RUNTIME_DIR/credguard/badge file=.none
-  local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
-  # set but empty names no profile the tools find: the client asks the daemon
-  [[ -n $name || -z ${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x} ]] || return 1
-  if [[ -n $name ]]; then
-    # a name that is its own file name; any other is asked of the daemon
-    [[ $name == [A-Za-z0-9_]* && $name != *[!A-Za-z0-9._-]* ]] || return 1
-    file=$name
-  fi
-  [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]] && file=.ascii/$file
-  # alive: the program running at the daemon's pid is the daemon's (two stats, no read)
-  [[ -f $dir/$file && $dir/.proc/exe -ef $dir/.exe ]] || return 1
-  CREDGUARD_BADGE=''
-  IFS= read -r CREDGUARD_BADGE <"$dir/$file" || true
-  return 0
-}
-
 _credguard_prompt() {
-  local status=$? code=''
-  # No redirection on the command: with one, bash forks twice for the substitution
-  # (≈ 0.3 ms, half the hook's cost; BENCHMARKS.md). `credguard prompt` never writes to
-  # stderr; a missing binary is caught by the -x test instead of a 2>/dev/null.
-  if _credguard_from_file; then
-    :
+  local status=$?
+  # The fast path, inline (a function call costs as much as its body): this shell's badge
+  # file (client/src/badgefile.rs), builtins only. Taken without env credentials, with the
+  # socket in its default place, for a name that is its own file name (or no name: .none),
+  # and while the daemon is alive: the program at its pid (.proc → /proc/<pid>) is the
+  # daemon's (.exe), two stats and no read. Otherwise `credguard prompt` answers. No
+  # redirection on its command: with one, bash forks twice for the substitution (≈ 0.3 ms;
+  # BENCHMARKS.md); it never writes to stderr, and a missing binary fails the -x test.
+  _credguard_file=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
+  _credguard_dir=${XDG_RUNTIME_DIR-}/credguard/badge
+  # a set-but-empty name names no profile the tools find: the client asks the daemon
+  if [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${CREDGUARD_SOCKET-} && $_credguard_dir == /* &&
+    ($_credguard_file == [A-Za-z0-9_]* && $_credguard_file != *[!A-Za-z0-9._-]* ||
+    -z $_credguard_file${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x}) ]] &&
+    _credguard_file=${_credguard_file:-.none} &&
+    { [[ -z ${CREDGUARD_ASCII-} || ${CREDGUARD_ASCII-} == 0 ]] || _credguard_file=.ascii/$_credguard_file; } &&
+    [[ -f $_credguard_dir/$_credguard_file && $_credguard_dir/.proc/exe -ef $_credguard_dir/.exe ]]; then
+    CREDGUARD_BADGE=''
+    IFS= read -r CREDGUARD_BADGE <"$_credguard_dir/$_credguard_file" || :
   elif [[ ! -x "::CREDGUARD::" ]]; then
     CREDGUARD_BADGE=''
   elif [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]]; then
@@ -68,34 +60,34 @@ _credguard_prompt() {
   else
     CREDGUARD_BADGE=$("::CREDGUARD::" prompt) || CREDGUARD_BADGE=''
   fi
-  case ${CREDGUARD_COLOR-red} in
-    red) code=31 ;;
-    yellow) code=33 ;;
-    magenta) code=35 ;;
-    cyan) code=36 ;;
-    *) code='' ;;
-  esac
-  if [[ -z $CREDGUARD_BADGE ]]; then
-    _credguard_shown=''
-  elif [[ -n $code ]]; then
-    # \001 \002: readline's markers around zero-width escapes
-    _credguard_shown=$'\001\e['"${code}m"$'\002'"$CREDGUARD_BADGE"$'\001\e[0m\002 '
-  else
-    _credguard_shown="$CREDGUARD_BADGE "
+  # the coloured text, only when the badge or the colour changed
+  if [[ $CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red} != "$_credguard_key" ]]; then
+    _credguard_key=$CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red}
+    case ${CREDGUARD_COLOR-red} in
+      red) _credguard_code=31 ;;
+      yellow) _credguard_code=33 ;;
+      magenta) _credguard_code=35 ;;
+      cyan) _credguard_code=36 ;;
+      *) _credguard_code='' ;;
+    esac
+    if [[ -z $CREDGUARD_BADGE ]]; then
+      _credguard_shown=''
+    elif [[ -n $_credguard_code ]]; then
+      # \001 \002: readline's markers around zero-width escapes
+      _credguard_shown=$'\001\e['"${_credguard_code}m"$'\002'"$CREDGUARD_BADGE"$'\001\e[0m\002 '
+    else
+      _credguard_shown="$CREDGUARD_BADGE "
+    fi
   fi
   if [[ $_credguard_extdebug == 1 ]]; then
     shopt -u extdebug
     _credguard_extdebug=0
   fi
   _credguard_armed=1
-  if [[ ${CREDGUARD_BADGE_POSITION-left} == left ]]; then
-    # re-added whenever something else rebuilt PS1
-    # shellcheck disable=SC2016 # the literal text of the reference, not its value
-    case ${PS1-} in
-      *'${_credguard_shown'*) ;;
-      *) PS1='${_credguard_shown-}'"${PS1-}" ;;
-    esac
-  fi
+  # re-added whenever something else rebuilt PS1
+  # shellcheck disable=SC2016 # the literal text of the reference, not its value
+  [[ ${CREDGUARD_BADGE_POSITION-left} != left || ${PS1-} == *'${_credguard_shown'* ]] ||
+    PS1='${_credguard_shown-}'"${PS1-}"
   return "$status"
 }
 

@@ -51,38 +51,22 @@ function _credguard_set_status
     return $argv[1]
 end
 
-# The badge from the daemon's badge file (client/src/badgefile.rs), builtins only: 0 when
-# read. Only without env credentials, with the socket in its default place, on Linux (the
-# liveness record links to /proc/<pid>).
-function _credguard_from_file
-    test -z "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET"; or return 1
-    string match -q -- '/*' "$XDG_RUNTIME_DIR"; or return 1
-    set -l dir $XDG_RUNTIME_DIR/credguard/badge
-    set -l name "$AWS_PROFILE"
-    test -n "$name"; or set name "$AWS_DEFAULT_PROFILE"
-    # set but empty names no profile the tools find: the client asks the daemon
-    if test -z "$name"
-        set -q AWS_PROFILE; or set -q AWS_DEFAULT_PROFILE; and return 1
-    end
-    set -l file .none
-    if test -n "$name"
-        # a name that is its own file name; any other is asked of the daemon
-        string match -qr -- '^[A-Za-z0-9_][A-Za-z0-9._-]*$' "$name"; or return 1
-        set file $name
-    end
-    if test -n "$CREDGUARD_ASCII"; and test "$CREDGUARD_ASCII" != 0
-        set file .ascii/$file
-    end
-    # alive: the program running at the daemon's pid is the daemon's (two stats, no read)
-    test -f $dir/$file; and test $dir/.proc/exe -ef $dir/.exe; or return 1
-    read -l text <$dir/$file
-    set -g CREDGUARD_BADGE "$text"
-    return 0
-end
-
 function _credguard_refresh --on-event fish_prompt
-    if _credguard_from_file
-        return
+    # The fast path, in as few builtins as fish allows (each costs about 10 µs; a function
+    # call as much as its body, so it is inline): this shell's badge file
+    # (client/src/badgefile.rs). The name is $AWS_PROFILE if set, else $AWS_DEFAULT_PROFILE
+    # if set, else .none (no name). Taken without env credentials, with the socket in its
+    # default place, for a name that is its own file name, and while the daemon is alive:
+    # the program at its pid (.proc → /proc/<pid>) is the daemon's (.exe), two stats and no
+    # read. Otherwise `credguard prompt` answers; a set-but-empty name names no profile the
+    # tools find (or leaves AWS_DEFAULT_PROFILE to them), and the client asks the daemon.
+    set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
+    if string match -qr -- '^\|/[^|]*\|([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET|$XDG_RUNTIME_DIR|$name[1]"
+        set -q CREDGUARD_ASCII; and test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0; and set name .ascii/$name[1]
+        if test -f $XDG_RUNTIME_DIR/credguard/badge/$name[1] -a $XDG_RUNTIME_DIR/credguard/badge/.proc/exe -ef $XDG_RUNTIME_DIR/credguard/badge/.exe
+            read -g CREDGUARD_BADGE <$XDG_RUNTIME_DIR/credguard/badge/$name[1]; or set -g CREDGUARD_BADGE ''
+            return
+        end
     end
     if test -n "$CREDGUARD_ASCII"; and test "$CREDGUARD_ASCII" != 0
         set -g CREDGUARD_BADGE ("::CREDGUARD::" prompt --ascii 2>/dev/null)

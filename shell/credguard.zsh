@@ -46,29 +46,6 @@ _credguard_socket() {
   fi
 }
 
-# The badge from the daemon's badge file (client/src/badgefile.rs) in REPLY, builtins
-# only: 0 when read. Only with the socket in its default place, on Linux (the liveness
-# record links to /proc/<pid>).
-_credguard_from_file() {
-  emulate -L zsh
-  [[ -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* ]] || return 1
-  local dir=$XDG_RUNTIME_DIR/credguard/badge file=.none
-  local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
-  # set but empty names no profile the tools find: the daemon is asked
-  [[ -n $name || -z ${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x} ]] || return 1
-  if [[ -n $name ]]; then
-    # a name that is its own file name; any other is asked of the daemon
-    [[ $name == [A-Za-z0-9_]* && $name != *[^A-Za-z0-9._-]* ]] || return 1
-    file=$name
-  fi
-  [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]] && file=.ascii/$file
-  # alive: the program running at the daemon's pid is the daemon's (two stats, no read)
-  [[ -f $dir/$file && $dir/.proc/exe -ef $dir/.exe ]] || return 1
-  REPLY=
-  IFS= read -r REPLY <$dir/$file
-  return 0
-}
-
 # One prompt request over the socket; the badge in REPLY. Non-zero when the daemon
 # cannot tell in time (REPLY is then the neutral mark).
 _credguard_ask() {
@@ -123,8 +100,20 @@ _credguard_ask() {
 
 _credguard_precmd() {
   local badge color
-  if [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-} ]] && _credguard_from_file; then
-    badge=$REPLY
+  # The fast path, inline (a function call costs as much as its body): this shell's badge
+  # file (client/src/badgefile.rs), builtins only. Taken without env credentials, with the
+  # socket in its default place, for a name that is its own file name (or no name: .none),
+  # and while the daemon is alive: the program at its pid (.proc → /proc/<pid>) is the
+  # daemon's (.exe), two stats and no read. Otherwise the socket or the client answers; a
+  # set-but-empty name names no profile the tools find, and the daemon is asked.
+  local file=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}} dir=${XDG_RUNTIME_DIR-}/credguard/badge
+  if [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${CREDGUARD_SOCKET-} && $dir == /* &&
+    ( $file == [A-Za-z0-9_]* && $file != *[^A-Za-z0-9._-]* ||
+      -z $file${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x} ) ]] &&
+    file=${file:-.none} &&
+    { [[ -z ${CREDGUARD_ASCII-} || ${CREDGUARD_ASCII-} == 0 ]] || file=.ascii/$file } &&
+    [[ -f $dir/$file && $dir/.proc/exe -ef $dir/.exe ]]; then
+    IFS= read -r badge <$dir/$file || :
   elif (( _credguard_zsocket )) && [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-} ]]; then
     _credguard_ask
     badge=$REPLY
