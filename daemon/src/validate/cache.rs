@@ -6,7 +6,7 @@ use crate::validate::sts::{Outcome, Target};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -159,6 +159,27 @@ impl Cache {
             .filter(|e| e.fresh_until > now && e.checked_at <= now + FUTURE_TOLERANCE)
     }
 
+    /// Forget verdicts unused for a week, then, beyond `max` entries, the oldest ones that
+    /// no current profile or shell uses (`in_use`): a daemon fed ever new credential sets
+    /// (a shell per temporary key) stays bounded in memory and on disk.
+    pub fn prune(&mut self, now: i64, max: usize, in_use: &HashSet<&str>) {
+        self.entries.retain(|_, e| e.fresh_until > now - 7 * 86_400);
+        let excess = self.entries.len().saturating_sub(max);
+        if excess == 0 {
+            return;
+        }
+        let mut unused: Vec<(i64, String)> = self
+            .entries
+            .iter()
+            .filter(|(fp, _)| !in_use.contains(fp.as_str()))
+            .map(|(fp, e)| (e.checked_at, fp.clone()))
+            .collect();
+        unused.sort_unstable();
+        for (_, fp) in unused.into_iter().take(excess) {
+            self.entries.remove(&fp);
+        }
+    }
+
     pub fn save(&self) -> Result<(), CacheError> {
         let Some(dir) = &self.dir else { return Ok(()) };
         let data = OnDisk {
@@ -225,4 +246,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::sts::Outcome;
+
+    fn entry(checked_at: i64) -> Entry {
+        Entry {
+            outcome: Outcome::Unknown {
+                code: crate::verdict::Code::Network,
+                message: String::new(),
+            },
+            checked_at,
+            fresh_until: checked_at + 1_800,
+            failures: 1,
+            skew_seconds: None,
+        }
+    }
+
+    #[test]
+    fn prune_keeps_what_is_in_use_and_drops_the_oldest_beyond_the_cap() {
+        let now = 10_000_000;
+        let mut c = Cache::ephemeral();
+        // a week and a day old: forgotten whatever the cap
+        c.entries.insert("ancient".into(), entry(now - 8 * 86_400));
+        for i in 0..10 {
+            c.entries.insert(format!("fp{i}"), entry(now - 1_000 + i));
+        }
+        let in_use: HashSet<&str> = ["fp0", "fp1"].into_iter().collect();
+        c.prune(now, 6, &in_use);
+        let mut left: Vec<&str> = c.entries.keys().map(String::as_str).collect();
+        left.sort_unstable();
+        // the two oldest are in use and stay; the next four oldest go
+        assert_eq!(left, ["fp0", "fp1", "fp6", "fp7", "fp8", "fp9"]);
+        // under the cap nothing but the week-old goes
+        c.entries.insert("ancient".into(), entry(now - 8 * 86_400));
+        c.prune(now, 100, &HashSet::new());
+        assert_eq!(c.entries.len(), 6);
+        assert!(!c.entries.contains_key("ancient"));
+    }
 }

@@ -14,6 +14,11 @@ mod snapshot;
 mod timers;
 
 pub use env::MAX_ENV_SETS;
+
+/// Verdicts kept beyond those in use (a credential set each): bounds memory and the cache
+/// file for a daemon fed ever new sets (a shell per temporary key), and keeps a week of a
+/// normal user's history.
+pub const MAX_CACHED_VERDICTS: usize = 1024;
 pub use snapshot::{EnvView, Shared, Snapshot};
 
 use crate::aws::files::Loaded;
@@ -299,10 +304,13 @@ impl Engine {
 
     fn save_cache(&mut self) {
         let now = (self.clock)().unix_timestamp();
-        // forget verdicts unused for a week
-        self.cache
-            .entries
-            .retain(|_, e| e.fresh_until > now - 7 * 86_400);
+        let in_use: HashSet<&str> = self
+            .judged
+            .iter()
+            .filter_map(|j| j.fp.as_deref())
+            .chain(self.env_subs.values().filter_map(|s| s.fp.as_deref()))
+            .collect();
+        self.cache.prune(now, MAX_CACHED_VERDICTS, &in_use);
         match self.cache.save() {
             Err(e) if !self.cache_unwritable => {
                 self.cache_unwritable = true;
