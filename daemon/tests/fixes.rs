@@ -284,3 +284,64 @@ fn a_deleted_source_key_is_located_in_its_own_profile() {
     }
     assert!(!all.contains(&new.secret_access_key));
 }
+
+/// Half a credential set: a session key without its token (`missing-session-token`) and a
+/// secret without its key id (`missing-key-id`). Each fix's `aws configure set` command,
+/// run with the real AWS CLI and the missing value, makes the profile `ok` with moto.
+#[test]
+fn missing_halves_are_added_with_the_aws_cli() {
+    let Some(aws) = aws_cli() else { return };
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(
+        &Seed::new()
+            .user("ann")
+            .user("ben")
+            .assumed_role("sess", "reader", "ben"),
+    );
+    let (ann, session) = (seeded.user("ann"), seeded.session("sess"));
+    let home = home_with(
+        "",
+        &format!(
+            "[keyless]\naws_secret_access_key = {}\n[tokenless]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            ann.secret_access_key, session.access_key_id, session.secret_access_key
+        ),
+    );
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", moto.endpoint.as_str()),
+        ("AWS_PROFILE", "keyless"),
+    ];
+    let (_, v, all) = check(home.path(), &env, &[]);
+    for (profile, code, location, command, value) in [
+        (
+            "keyless",
+            "missing-key-id",
+            "~/.aws/credentials:2:25",
+            "aws configure set aws_access_key_id <key id> --profile keyless",
+            ann.access_key_id.as_str(),
+        ),
+        (
+            "tokenless",
+            "missing-session-token",
+            "~/.aws/credentials:4:21",
+            "aws configure set aws_session_token <token> --profile tokenless",
+            session.session_token.as_str(),
+        ),
+    ] {
+        let p = support::profile_of(&v, profile);
+        assert_eq!(p["state"], "invalid", "{p:#}");
+        assert_eq!(p["problems"][0]["code"], code, "{p:#}");
+        assert_eq!(p["problems"][0]["location"], location, "{p:#}");
+        let fix = p["problems"][0]["fix"].as_str().unwrap();
+        assert_eq!(quoted_command(fix), command, "{fix}");
+        let filled = command.replace("<key id>", value).replace("<token>", value);
+        let args: Vec<&str> = filled.split(' ').skip(1).collect();
+        run_aws(&aws, home.path(), &args);
+    }
+    assert!(!all.contains(&ann.secret_access_key));
+    let (code, v, all) = check(home.path(), &env, &[]);
+    assert_eq!(code, 0, "{all}");
+    for profile in ["keyless", "tokenless"] {
+        let p = support::profile_of(&v, profile);
+        assert_eq!(p["state"], "ok", "{p:#}");
+    }
+}

@@ -36,7 +36,7 @@ impl Ctx<'_> {
                     Code::HiddenCharacter,
                     Some(format!("{shown}:1:1")),
                     format!("{shown} starts with U+FEFF BYTE ORDER MARK; the SDK cannot parse the first line"),
-                    format!("remove the BOM: sed -i '1s/^\\xEF\\xBB\\xBF//' {shown}"),
+                    format!("remove the BOM: `sed -i '1s/^\\xEF\\xBB\\xBF//' {shown}`"),
                 ));
             }
             if file.located.kind == FileKind::Credentials

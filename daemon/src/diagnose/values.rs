@@ -166,7 +166,7 @@ fn pairing(origin: &Origin, key_id: &str, token_value: Option<&str>) -> Option<P
                     origin.loc(Field::KeyId),
                     format!("the profile has no {token}"),
                     format!(
-                        "add the {token} that came with this key to profile {profile}, or fetch new credentials"
+                        "add the {token} that came with this key to profile {profile}: `aws configure set {token} <token> --profile {profile}`, or fetch new credentials"
                     ),
                 ),
                 Origin::Env { .. } => (
