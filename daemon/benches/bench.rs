@@ -116,6 +116,7 @@ fn reaction_sts(moto: &support::moto::Moto) {
             profile: None,
             roles: Vec::new(),
             expiry_hint: None,
+            written: Default::default(),
         };
         let target = credguard::validate::sts::Target {
             region: "us-east-1".into(),

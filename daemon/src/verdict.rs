@@ -130,6 +130,8 @@ pub enum Code {
     NeedsMfa,
     /// The expiry field says past, but STS accepts the credentials: the field is left over.
     StaleExpiryMetadata,
+    /// A key, secret or token broken over two lines: the SDK sends it cut at the break.
+    WrappedValue,
 }
 
 impl Code {
@@ -173,6 +175,7 @@ impl Code {
             Code::RoleNotAssumed => "role-not-assumed",
             Code::NeedsMfa => "needs-mfa",
             Code::StaleExpiryMetadata => "stale-expiry-metadata",
+            Code::WrappedValue => "wrapped-value",
         }
     }
 }

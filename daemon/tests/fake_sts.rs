@@ -184,6 +184,7 @@ fn diag(key: &str, token: Option<&str>) -> Diagnosis {
             profile: None,
             roles: Vec::new(),
             expiry_hint: None,
+            written: Default::default(),
         }),
     }
 }

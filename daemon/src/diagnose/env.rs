@@ -113,6 +113,7 @@ impl Ctx<'_> {
                 profile: None,
                 roles: Vec::new(),
                 expiry_hint: hint,
+                written: super::Written::Env,
             }),
             _ => None,
         };
@@ -139,7 +140,10 @@ impl Ctx<'_> {
                 ..
             }) => {
                 v.key_id = Some(mask_key_id(&key_id));
-                Some(Material::of_profile(key_id, secret, token, &v.profile))
+                Some(Material {
+                    written: super::Written::Env,
+                    ..Material::of_profile(key_id, secret, token, &v.profile)
+                })
             }
             _ => {
                 problems.push(Problem::error(

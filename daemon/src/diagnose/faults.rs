@@ -36,7 +36,7 @@ impl Ctx<'_> {
                     Code::HiddenCharacter,
                     Some(format!("{shown}:1:1")),
                     format!("{shown} starts with U+FEFF BYTE ORDER MARK; the SDK cannot parse the first line"),
-                    format!("remove the BOM: sed -i '1s/^\\xEF\\xBB\\xBF//' {shown}"),
+                    format!("remove the BOM: `sed -i '1s/^\\xEF\\xBB\\xBF//' {shown}`"),
                 ));
             }
             if file.located.kind == FileKind::Credentials
@@ -97,12 +97,20 @@ fn fault(
     concerned: bool,
 ) -> Option<Problem> {
     match fault {
-        FileFault::Parse { line, message } => Some(Problem::error(
-            Code::ParseError,
-            Some(format!("{shown}:{line}")),
-            format!("the SDK cannot parse {shown}: {message}; every profile fails to load"),
-            format!("fix or delete line {line} of {shown}"),
-        )),
+        FileFault::Parse { line, message } => {
+            // the SDK's words without its "error parsing <no path> on line N:" prefix
+            let sdk = message
+                .split_once(" on line ")
+                .and_then(|(_, rest)| rest.split_once(':'))
+                .map_or(message.as_str(), |(_, m)| m.trim());
+            let (message, fix) = super::layout::parse_fault(file, shown, *line, sdk);
+            Some(Problem::error(
+                Code::ParseError,
+                Some(format!("{shown}:{line}")),
+                message,
+                fix,
+            ))
+        }
         FileFault::NotUtf8 { line, col } if concerned => Some(Problem::new(
             Code::ParseError,
             severity,

@@ -12,6 +12,8 @@
 //! * `values`: checks on one key id, secret or token, wherever it comes from;
 //! * `faults`: file faults (parse errors, unreadable files, misnamed sections,
 //!   permissions);
+//! * `layout`: faults of the lines (wrapped values, indented continuations, hidden
+//!   characters in names, CR-only line ends), each with the edit that removes it;
 //! * `expiry`: expiry fields, expired and expiring.
 
 pub mod account;
@@ -20,6 +22,7 @@ mod context;
 mod env;
 mod expiry;
 mod faults;
+mod layout;
 mod login;
 mod process;
 mod profile;
@@ -56,6 +59,24 @@ pub struct Material {
     /// decides (`expired` when it refuses them or cannot be asked, `stale-expiry-metadata`
     /// when it accepts them).
     pub expiry_hint: Option<String>,
+    /// Where the credentials are written: what an online problem points at and names.
+    pub written: Written,
+}
+
+/// Where a credential set is written, for the location and the fix of what STS says about
+/// it: the profile that holds the keys (a role's source, not the role) and the places of
+/// its lines, or the environment, or elsewhere (a cache, a process).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Written {
+    Profile {
+        profile: String,
+        key_id: Option<String>,
+        secret: Option<String>,
+        token: Option<String>,
+    },
+    Env,
+    #[default]
+    Elsewhere,
 }
 
 impl Material {
@@ -68,6 +89,7 @@ impl Material {
             profile: Some(profile.to_string()),
             roles: Vec::new(),
             expiry_hint: None,
+            written: Written::Elsewhere,
         }
     }
 }
@@ -92,6 +114,7 @@ impl fmt::Debug for Material {
             .field("profile", &self.profile)
             .field("roles", &self.roles)
             .field("expiry_hint", &self.expiry_hint)
+            .field("written", &self.written)
             .finish()
     }
 }

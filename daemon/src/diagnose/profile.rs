@@ -5,7 +5,7 @@ use super::context::Ctx;
 use super::{Diagnosis, Material};
 use crate::aws::chain::{self, Base, Chain, ChainError, ChainErrorKind};
 use crate::aws::locate::Selection;
-use crate::verdict::{Code, Problem, ProfileVerdict, SourceKind, State};
+use crate::verdict::{Code, Problem, ProfileVerdict, Severity, SourceKind, State};
 use credguard_client::{rules, selection};
 
 impl Ctx<'_> {
@@ -32,12 +32,42 @@ impl Ctx<'_> {
             verdict.problems = problems;
             return Diagnosis { verdict, material };
         }
+        // a line fault or a parse error explains a missing key: said once, where it is
+        let layout = self.layout(name);
+        let explained = !layout.is_empty()
+            || problems
+                .iter()
+                .any(|p| p.code == Code::ParseError && p.severity == Severity::Error);
+        problems.extend(layout);
         match chain::resolve(&self.loaded.profiles, name) {
             Err(e) if e.kind == ChainErrorKind::NoCredentials && e.profile == name => {
-                problems.push(self.settings_only(name, selected, selection));
+                if !explained {
+                    problems.push(self.settings_only(name, selected, selection));
+                }
             }
-            Err(e) => problems.push(self.chain_problem(name, &e)),
+            Err(e) => {
+                let there = if e.profile == name {
+                    Vec::new()
+                } else {
+                    self.layout(&e.profile)
+                };
+                let missing = matches!(
+                    e.kind,
+                    ChainErrorKind::MissingKeyId
+                        | ChainErrorKind::MissingSecret
+                        | ChainErrorKind::NoCredentials
+                );
+                if !(missing && (explained || !there.is_empty())) {
+                    problems.push(self.chain_problem(name, &e));
+                }
+                problems.extend(there);
+            }
             Ok(chain) => {
+                if let Base::AccessKey { profile, .. } = &chain.base
+                    && profile != name
+                {
+                    problems.extend(self.layout(profile));
+                }
                 verdict.source = source_of(&chain);
                 material = self.base(&chain, &mut verdict, &mut problems);
                 if let Some(hop) = chain.roles.last() {
@@ -235,9 +265,9 @@ impl Ctx<'_> {
     }
 
     fn chain_problem(&self, name: &str, e: &ChainError) -> Problem {
-        let configure = |what: &str| {
+        let configure = |what: &str, value: &str| {
             format!(
-                "add {what} to profile {} (`aws configure --profile {}`)",
+                "add {what} to profile {}: `aws configure set {what} {value} --profile {}`",
                 e.profile, e.profile
             )
         };
@@ -281,12 +311,12 @@ impl Ctx<'_> {
             ChainErrorKind::MissingKeyId => (
                 Code::MissingKeyId,
                 self.loc(&e.profile, "aws_secret_access_key"),
-                configure("aws_access_key_id"),
+                configure("aws_access_key_id", "<key id>"),
             ),
             ChainErrorKind::MissingSecret => (
                 Code::MissingSecret,
                 self.loc(&e.profile, "aws_access_key_id"),
-                configure("aws_secret_access_key"),
+                configure("aws_secret_access_key", "<secret>"),
             ),
             ChainErrorKind::InvalidConfig => (
                 Code::InvalidProfileConfig,

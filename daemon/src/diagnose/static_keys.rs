@@ -29,8 +29,19 @@ impl Ctx<'_> {
         values::check(&Origin::File { ctx: self, profile }, &values, problems);
         self.profile_expiry(profile, v, problems);
         let hint = super::expiry_hint(&problems[start..]);
+        let token_key = ["aws_session_token", "aws_security_token"]
+            .into_iter()
+            .find(|k| self.place(profile, k).is_some())
+            .unwrap_or("aws_session_token");
+        let written = super::Written::Profile {
+            profile: profile.to_string(),
+            key_id: self.loc(profile, "aws_access_key_id"),
+            secret: self.loc(profile, "aws_secret_access_key"),
+            token: token.and_then(|_| self.loc(profile, token_key)),
+        };
         (!super::fatal(&problems[start..], hint.as_deref())).then(|| Material {
             expiry_hint: hint,
+            written,
             ..Material::of_profile(
                 key_id.to_string(),
                 secret.to_string(),

@@ -72,7 +72,15 @@ pub fn check(origin: &Origin, values: &Values, problems: &mut Vec<Problem>) {
         (Field::Secret, values.secret),
         (Field::Token, values.token),
     ] {
-        let Some(value) = value else { continue };
+        let Some(mut value) = value else { continue };
+        // an indented line the SDK appended: said at that line; the first line checked alone
+        if let Origin::File { ctx, profile } = origin
+            && let Some((first, _)) = value.split_once('\n')
+            && let Some(p) = ctx.continuation(profile, origin.name(field))
+        {
+            problems.push(p);
+            value = first;
+        }
         if let Some(h) = rules::find_hidden(value) {
             problems.push(hidden(origin, field, value, &h));
         }
@@ -81,7 +89,7 @@ pub fn check(origin: &Origin, values: &Values, problems: &mut Vec<Problem>) {
         }
     }
     if let Some(key_id) = values.key_id {
-        problems.extend(pairing(origin, key_id, values.token.is_some()));
+        problems.extend(pairing(origin, key_id, values.token));
     }
 }
 
@@ -90,11 +98,7 @@ fn hidden(origin: &Origin, field: Field, value: &str, h: &Hidden) -> Problem {
     let location = origin.at(field, h.index);
     match origin {
         Origin::File { ctx, profile } => {
-            let more = if h.count > 1 {
-                format!(" ({} such characters in all)", h.count)
-            } else {
-                String::new()
-            };
+            let more = count_text(value, h);
             let after = match (field, h.index) {
                 (Field::KeyId, i) if i > 0 => {
                     let before: Vec<char> = value.chars().take(i).collect();
@@ -105,12 +109,14 @@ fn hidden(origin: &Origin, field: Field, value: &str, h: &Hidden) -> Problem {
             };
             let fix = match ctx.place(profile, name) {
                 Some(p) => format!(
-                    "delete the {}{after} on line {}, or retype the value with `aws configure set {name} --profile {profile}`",
+                    "delete the {}{after} on line {}, or retype the value with `aws configure set {name} <value> --profile {profile}`",
                     h.name(),
                     p.line
                 ),
                 None => {
-                    format!("retype {name} with `aws configure set {name} --profile {profile}`")
+                    format!(
+                        "retype {name} with `aws configure set {name} <value> --profile {profile}`"
+                    )
                 }
             };
             let message = format!("{name} {} {}{more}", h.place(), h.name());
@@ -138,7 +144,7 @@ fn malformed(origin: &Origin, field: Field, code: Code, why: &str) -> Problem {
     let name = origin.name(field);
     let fix = match origin {
         Origin::File { profile, .. } => format!(
-            "copy {name} again from the IAM console or your key file and set it with `aws configure --profile {profile}`"
+            "copy {name} again from the IAM console or your key file and set it with `aws configure set {name} <value> --profile {profile}`"
         ),
         Origin::Env { .. } => format!("export {name} again with the value from the IAM console"),
     };
@@ -146,17 +152,21 @@ fn malformed(origin: &Origin, field: Field, code: Code, why: &str) -> Problem {
 }
 
 /// A temporary key needs its session token; a long-term key with one has a leftover.
-fn pairing(origin: &Origin, key_id: &str, has_token: bool) -> Option<Problem> {
+fn pairing(origin: &Origin, key_id: &str, token_value: Option<&str>) -> Option<Problem> {
     let key = origin.name(Field::KeyId);
     let token = origin.name(Field::Token);
-    match (rules::key_kind(&rules::without_hidden(key_id)), has_token) {
+    let empty_token = token_value.is_some_and(|t| t.trim().is_empty());
+    match (
+        rules::key_kind(&rules::without_hidden(key_id)),
+        token_value.is_some(),
+    ) {
         (KeyKind::Temporary, false) => {
             let (location, absent, fix) = match origin {
                 Origin::File { profile, .. } => (
                     origin.loc(Field::KeyId),
                     format!("the profile has no {token}"),
                     format!(
-                        "add the {token} that came with this key to profile {profile}, or fetch new credentials"
+                        "add the {token} that came with this key to profile {profile}: `aws configure set {token} <token> --profile {profile}`, or fetch new credentials"
                     ),
                 ),
                 Origin::Env { .. } => (
@@ -174,11 +184,14 @@ fn pairing(origin: &Origin, key_id: &str, has_token: bool) -> Option<Problem> {
         }
         (KeyKind::LongTerm, true) => {
             let (present, fix) = match origin {
-                Origin::File { profile, .. } => (
-                    format!("the profile also has an {token}"),
-                    format!(
-                        "delete the {token} line (`aws configure set {token} \"\" --profile {profile}` leaves it empty; deleting the line is cleaner)"
-                    ),
+                Origin::File { ctx, profile } => (
+                    match empty_token {
+                        true => {
+                            format!("the profile also has an empty {token} (the Rust SDK sends it)")
+                        }
+                        false => format!("the profile also has an {token}"),
+                    },
+                    stray_token_fix(ctx, profile, empty_token),
                 ),
                 Origin::Env { .. } => (format!("{token} is set"), format!("unset {token}")),
             };
@@ -192,6 +205,43 @@ fn pairing(origin: &Origin, key_id: &str, has_token: bool) -> Option<Problem> {
             ))
         }
         _ => None,
+    }
+}
+
+/// How many of the hidden characters there are: of the first one's kind, and others.
+fn count_text(value: &str, h: &Hidden) -> String {
+    let same = value.chars().filter(|c| *c == h.ch).count();
+    let others = h.count.saturating_sub(same);
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    match (same, others) {
+        (1, 0) => String::new(),
+        (n, 0) => format!(" ({n} of them)"),
+        (1, o) => format!(" (and {o} other hidden character{})", plural(o)),
+        (n, o) => format!(
+            " ({n} of them, and {o} other hidden character{})",
+            plural(o)
+        ),
+    }
+}
+
+/// A long-term key's leftover session token: an empty one is deleted (its line holds no
+/// token), one with a value commented out (no line holding a token is ever deleted).
+fn stray_token_fix(ctx: &Ctx, profile: &str, empty: bool) -> String {
+    let token = "aws_session_token";
+    let Some(place) = ctx.place(profile, token) else {
+        return format!("remove {token} from profile {profile}");
+    };
+    let (line, shown) = (place.line, ctx.display(place.file));
+    if empty {
+        format!(
+            "delete line {line}, which holds an empty {token} (the SDK sends it as a token): `{}`",
+            super::layout::sed(&format!("{line}d"), &shown)
+        )
+    } else {
+        format!(
+            "comment out line {line}, the {token} left over: `{}`",
+            super::layout::sed(&format!("{line}s/^/# /"), &shown)
+        )
     }
 }
 

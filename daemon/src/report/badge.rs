@@ -47,6 +47,7 @@ pub fn reason(code: Code) -> &'static str {
         Code::RoleNotAssumed => "role not assumed",
         Code::NeedsMfa => "needs mfa",
         Code::StaleExpiryMetadata => "stale expiry",
+        Code::WrappedValue => "wrapped value",
     }
 }
 

@@ -175,6 +175,7 @@ mod tests {
             profile: None,
             roles: Vec::new(),
             expiry_hint: None,
+            written: Default::default(),
         }
     }
     fn t(region: &str) -> Target {

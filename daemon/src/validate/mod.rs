@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod classify;
+pub mod probe;
 pub mod problems;
 pub mod sts;
 pub mod target;
@@ -207,13 +208,9 @@ pub fn verdicts(judged: &[Judged], cache: &Cache) -> (Vec<Diagnosis>, Option<f64
 /// Fold a cached verdict into a diagnosis.
 pub fn apply(d: &mut Diagnosis, entry: &Entry) {
     let v = &mut d.verdict;
-    let profile = d.material.as_ref().and_then(|m| m.profile.clone());
-    let roles = d.material.as_ref().map(|m| m.roles.as_slice());
-    v.problems.extend(sts::problem_for(
-        &entry.outcome,
-        profile.as_deref(),
-        roles.unwrap_or_default(),
-    ));
+    if let Some(m) = d.material.as_ref() {
+        v.problems.extend(sts::problem_for(&entry.outcome, m));
+    }
     v.problems
         .extend(entry.skew_seconds.and_then(sts::skew_problem));
     let accepted = matches!(entry.outcome, Outcome::Valid(_));

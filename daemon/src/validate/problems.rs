@@ -2,36 +2,29 @@
 //! its fix, and the clock-skew problem.
 
 use super::sts::Outcome;
-use crate::diagnose::RoleStep;
+use crate::diagnose::{Material, RoleStep, Written};
 use crate::verdict::{Code, Problem, Severity};
 
-/// The problem a rejection or an unknown answer becomes, with the fix: the text of every
-/// STS answer lives here and in [`skew_problem`]. `roles`: the roles assumed on the way
-/// (a refused hop is named and located by them).
-pub fn problem_for(
-    outcome: &Outcome,
-    profile: Option<&str>,
-    roles: &[RoleStep],
-) -> Option<Problem> {
+/// The problem a rejection or an unknown answer about `m` becomes, with the fix: the text
+/// of every STS answer lives here and in [`skew_problem`]. A refused hop is named and
+/// located by `m.roles`; a rejected key at the line that holds it, in the profile that
+/// holds it (a role's source, not the role), with a fix that names that profile.
+pub fn problem_for(outcome: &Outcome, m: &Material) -> Option<Problem> {
     if let Outcome::Rejected {
         code: Code::RoleNotAssumable,
         aws_code,
         message,
         hop: Some(i),
     } = outcome
-        && let Some(step) = roles.get(*i)
+        && let Some(step) = m.roles.get(*i)
     {
         return Some(refused_hop(
-            roles,
+            &m.roles,
             *i,
             step,
             &format!("{aws_code}: {message}"),
         ));
     }
-    let configure = match profile {
-        Some(p) => format!("aws configure --profile {p}"),
-        None => "export AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY again".into(),
-    };
     match outcome {
         Outcome::Valid(_) => None,
         Outcome::Rejected {
@@ -40,40 +33,10 @@ pub fn problem_for(
             message,
             ..
         } => {
-            let (what, fix) = match code {
-                Code::UnknownKey => (
-                    "STS does not know this access key id: deleted, deactivated, mistyped, or from another partition",
-                    format!("check the key in the IAM console (Users → Security credentials), create a new one if it is gone, then `{configure}`"),
-                ),
-                Code::InvalidSessionToken => (
-                    "STS rejects the session token: it is missing, truncated or belongs to other credentials",
-                    "fetch new temporary credentials (aws sso login / aws sts assume-role) and replace key id, secret and token together".into(),
-                ),
-                Code::BadSecret => (
-                    "the secret access key does not match the key id (confirmed by a second call)",
-                    format!("copy the secret again (it is shown only once at creation; create a new key if lost), then `{configure}`"),
-                ),
-                Code::ExpiredToken => (
-                    "STS says the credentials have expired",
-                    "fetch new temporary credentials (aws sso login / aws sts assume-role / your credential tool)".into(),
-                ),
-                Code::ClockSkew => (
-                    "STS rejects the signature's time: this machine's clock is off",
-                    SYNC_CLOCK.into(),
-                ),
-                Code::RoleNotAssumable => (
-                    "the credentials are valid, but sts:AssumeRole is refused",
-                    "allow sts:AssumeRole on the role in the source identity's IAM policy, and trust the source in the role's trust policy".into(),
-                ),
-                Code::RegionNotEnabled => (
-                    "the credentials are rejected in this opt-in region (a global-endpoint session token is not valid there)",
-                    "use the regional STS endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional) or enable the region for the account".into(),
-                ),
-                _ => ("STS rejected the credentials", configure.clone()),
-            };
+            let (what, fix) = rejection(*code, m);
             Some(Problem::error(
                 *code,
-                None,
+                location(*code, &m.written),
                 format!("{what} ({aws_code}: {message})"),
                 fix,
             ))
@@ -84,6 +47,102 @@ pub fn problem_for(
             format!("could not validate: {message}"),
             "check the network, the proxy and the STS endpoint, then run `credguard check` again (a running credguardd also retries by itself, with backoff)",
         )),
+    }
+}
+
+/// Where the user edits for a rejection: the line of the part STS refused.
+fn location(code: Code, written: &Written) -> Option<String> {
+    match written {
+        Written::Profile {
+            key_id,
+            secret,
+            token,
+            ..
+        } => match code {
+            Code::BadSecret => secret.clone(),
+            Code::InvalidSessionToken | Code::ExpiredToken => token.clone().or(key_id.clone()),
+            _ => key_id.clone(),
+        },
+        Written::Env => Some(
+            match code {
+                Code::BadSecret => "env AWS_SECRET_ACCESS_KEY",
+                Code::InvalidSessionToken | Code::ExpiredToken => "env AWS_SESSION_TOKEN",
+                _ => "env AWS_ACCESS_KEY_ID",
+            }
+            .to_string(),
+        ),
+        Written::Elsewhere => None,
+    }
+}
+
+/// What a rejection means and its fix: commands that set the new values where the keys are.
+fn rejection(code: Code, m: &Material) -> (String, String) {
+    // `(whose) (set key id and secret) (set the secret)`
+    let (whose, set_pair, set_secret) = match &m.written {
+        Written::Profile { profile, .. } => {
+            let set = |k: &str, v: &str| format!("`aws configure set {k} {v} --profile {profile}`");
+            let whose = match m.profile.as_deref() {
+                Some(p) if p != profile => {
+                    format!("the key of profile {profile} (the source of {p})")
+                }
+                _ => format!("the key of profile {profile}"),
+            };
+            (
+                whose,
+                format!(
+                    "set it in profile {profile}: {} and {}",
+                    set("aws_access_key_id", "<new key id>"),
+                    set("aws_secret_access_key", "<new secret>")
+                ),
+                set("aws_secret_access_key", "<secret>"),
+            )
+        }
+        Written::Env => (
+            "the environment's key".to_string(),
+            "export it: `export AWS_ACCESS_KEY_ID=<new key id> AWS_SECRET_ACCESS_KEY=<new secret>`"
+                .to_string(),
+            "`export AWS_SECRET_ACCESS_KEY=<secret>`".to_string(),
+        ),
+        Written::Elsewhere => {
+            let p = m.profile.as_deref().unwrap_or("default");
+            (
+                "this access key".to_string(),
+                format!("get new credentials for profile {p} from their source"),
+                format!("get new credentials for profile {p} from their source"),
+            )
+        }
+    };
+    let temporary = "fetch new temporary credentials (aws sso login / aws sts assume-role / your credential tool) and replace key id, secret and token together";
+    match code {
+        Code::UnknownKey => (
+            format!("STS does not know {whose}: deleted, deactivated, mistyped, or from another partition"),
+            format!("check the key in the IAM console (Users → Security credentials); if it is gone, create a new one and {set_pair}"),
+        ),
+        Code::InvalidSessionToken => (
+            format!("STS rejects the session token of {whose}: it is missing, truncated or belongs to other credentials"),
+            temporary.to_string(),
+        ),
+        Code::BadSecret => (
+            format!("the secret access key does not match {whose} (confirmed by a second call)"),
+            format!("copy the secret again (it is shown only once at creation; create a new key if lost), then {set_secret}"),
+        ),
+        Code::ExpiredToken => (
+            "STS says the credentials have expired".to_string(),
+            temporary.to_string(),
+        ),
+        Code::ClockSkew => (
+            "STS rejects the signature's time: this machine's clock is off".to_string(),
+            SYNC_CLOCK.to_string(),
+        ),
+        Code::RoleNotAssumable => (
+            "the credentials are valid, but sts:AssumeRole is refused".to_string(),
+            "allow sts:AssumeRole on the role in the source identity's IAM policy, and trust the source in the role's trust policy".to_string(),
+        ),
+        Code::RegionNotEnabled => (
+            "the credentials are rejected in this opt-in region (a global-endpoint session token is not valid there)".to_string(),
+            "use the regional STS endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional) or enable the region for the account".to_string(),
+        ),
+        _ => ("STS rejected the credentials".to_string(), format!("create a new key and {set_pair}")),
     }
 }
 

@@ -77,8 +77,20 @@ struct DateCapture {
     date: Mutex<Option<(SystemTime, SystemTime)>>,
 }
 
+/// Keeps the local time and STS's `Date` header of the answer, for the clock skew.
 #[derive(Debug, Clone, Default)]
-struct DateInterceptor(Arc<DateCapture>);
+pub(super) struct DateInterceptor(Arc<DateCapture>);
+
+impl DateInterceptor {
+    /// Local time minus STS's `Date` header, seconds, when an answer came.
+    pub(super) fn skew(&self) -> Option<f64> {
+        let (local, remote) = self.0.date.lock().ok().and_then(|g| *g)?;
+        Some(match local.duration_since(remote) {
+            Ok(d) => d.as_secs_f64(),
+            Err(e) => -e.duration().as_secs_f64(),
+        })
+    }
+}
 
 impl Intercept for DateInterceptor {
     fn name(&self) -> &'static str {
@@ -112,7 +124,7 @@ pub const USER_AGENT: &str = concat!("credguard/", env!("CARGO_PKG_VERSION"));
 /// which runs after a client's interceptors: so this runs before transmit, after signing.
 /// SigV4 never signs `User-Agent` (aws-sigv4 excludes it), so the signature stays valid.
 #[derive(Debug, Clone, Default)]
-struct UserAgentInterceptor;
+pub(super) struct UserAgentInterceptor;
 
 impl Intercept for UserAgentInterceptor {
     fn name(&self) -> &'static str {
@@ -192,17 +204,7 @@ async fn call(m: &Material, target: &Target, settings: &Settings) -> Answer {
     } else {
         assume_chain(m, target, creds, &client).await
     };
-    let skew_seconds =
-        capture
-            .0
-            .date
-            .lock()
-            .ok()
-            .and_then(|g| *g)
-            .map(|(local, remote)| match local.duration_since(remote) {
-                Ok(d) => d.as_secs_f64(),
-                Err(e) => -e.duration().as_secs_f64(),
-            });
+    let skew_seconds = capture.skew();
     Answer {
         outcome,
         skew_seconds,

@@ -49,3 +49,53 @@ pub fn codes(p: &Value) -> Vec<String> {
         .map(|p| p["code"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The AWS CLI of the moto venv (`scripts/setup.sh` installs it there), or None (after
+/// printing why) outside CI; under `CI=true` a missing CLI is a failure.
+pub fn aws_cli() -> Option<std::path::PathBuf> {
+    let (_, python) = crate::support::moto::venv()?;
+    let aws = Path::new(&python).with_file_name("aws");
+    if aws.is_file() {
+        return Some(aws);
+    }
+    assert_ne!(
+        std::env::var("CI").as_deref(),
+        Ok("true"),
+        "{} missing with CI=true: scripts/setup.sh installs the AWS CLI in the venv",
+        aws.display()
+    );
+    eprintln!("SKIP: no AWS CLI at {} (scripts/setup.sh)", aws.display());
+    None
+}
+
+/// Runs the AWS CLI in `home` (its files only: no variable of this process leaks in).
+pub fn run_aws(aws: &Path, home: &Path, args: &[&str]) {
+    let out = Command::new(aws)
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "aws {args:?}: {out:?}");
+}
+
+/// The command a fix quotes between backticks (the first one).
+pub fn quoted_command(fix: &str) -> String {
+    fix.split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no command in the fix {fix:?}"))
+        .to_string()
+}
+
+/// Applies a fix's shell command literally, in `home` (`~` is that HOME).
+pub fn apply_edit(home: &Path, command: &str) {
+    let out = Command::new("sh")
+        .args(["-c", command])
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{command}: {out:?}");
+}

@@ -187,6 +187,8 @@ pub struct Recorded {
     /// the form body's `Action`, e.g. `GetCallerIdentity`
     pub action: Option<String>,
     pub has_session_token: bool,
+    /// an `Authorization` header was sent (a signed request)
+    pub authorization: bool,
     /// the `User-Agent` header
     pub user_agent: Option<String>,
 }

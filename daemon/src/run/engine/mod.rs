@@ -4,10 +4,11 @@
 //!
 //! It runs the pipeline of [`crate::run::check`] (read, diagnose, validate, report) with the
 //! STS calls in flight between the stages ([`calls`]). Beside it: the shells' environment
-//! credentials ([`env`]), the timer ([`timers`]), `config.toml` ([`settings`]) and what it
-//! publishes ([`snapshot`]).
+//! credentials ([`env`]), the timer ([`timers`]), clock jumps and the clock probe
+//! ([`clock`]), `config.toml` ([`settings`]) and what it publishes ([`snapshot`]).
 
 mod calls;
+mod clock;
 mod env;
 mod settings;
 mod snapshot;
@@ -101,6 +102,7 @@ pub struct Engine {
     badges: Option<BadgeFiles>,
     /// A profile counts down to its expiry: publish each minute (badge files, live feeds).
     countdown: bool,
+    clock_watch: clock::ClockWatch,
 }
 
 impl Engine {
@@ -132,6 +134,7 @@ impl Engine {
             policy: Policy::default(),
             badges: None,
             countdown: false,
+            clock_watch: clock::ClockWatch::new(),
         }
     }
 
@@ -190,6 +193,9 @@ impl Engine {
     /// Runs until `commands` closes or says [`Command::Shutdown`].
     pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         loop {
+            if self.look_at_clock() {
+                self.refresh();
+            }
             let deadline = self.next_deadline();
             let wake = self.wake.clone();
             tokio::select! {
@@ -203,6 +209,7 @@ impl Engine {
                     self.refresh();
                 }
                 Some(first) = self.calls.next() => self.take_results(first),
+                Some(skew) = self.clock_watch.next() => self.take_probe(skew),
                 cmd = commands.recv() => match cmd {
                     None => break,
                     Some(Command::Shutdown { reply }) => {
@@ -281,7 +288,12 @@ impl Engine {
         let now = (self.clock)().unix_timestamp();
         let answers = self.calls.drain(first);
         let done: Vec<String> = answers.iter().map(|(fp, _)| fp.clone()).collect();
-        for (fp, answer) in answers {
+        let offset = self.clock_offset();
+        for (fp, mut answer) in answers {
+            if let Some(s) = answer.skew_seconds.as_mut() {
+                *s += offset;
+                self.skew_measured();
+            }
             self.calls
                 .validator
                 .record(&mut self.cache, fp, answer, now);

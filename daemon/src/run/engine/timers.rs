@@ -1,4 +1,5 @@
-//! The engine's only timer: the next moment something changes without a file event.
+//! The engine's only timer: the next moment something changes without a file event (or
+//! the clock's skew is due to be measured again).
 
 use super::Engine;
 use crate::aws::expiry;
@@ -10,8 +11,8 @@ use tokio::time::Instant;
 const MAX_SLEEP: Duration = Duration::from_secs(300);
 
 impl Engine {
-    /// When a verdict goes stale, a credential crosses an expiry threshold, or quiet
-    /// hours end with notifications held; `None` when nothing is due.
+    /// When a verdict goes stale, a credential crosses an expiry threshold, quiet hours
+    /// end with notifications held, or the skew is due; `None` when nothing is due.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let now = (self.clock)();
         let now_unix = now.unix_timestamp();
@@ -25,6 +26,9 @@ impl Engine {
             consider(t);
         }
         for t in self.expiry_thresholds() {
+            consider(t);
+        }
+        if let Some(t) = self.clock_watch.next_probe() {
             consider(t);
         }
         if self.countdown {

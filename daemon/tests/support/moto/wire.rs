@@ -42,6 +42,7 @@ pub(super) fn recorded(e: &Value) -> Recorded {
         service: scope.get(3).cloned(),
         action,
         has_session_token: header(&e["headers"], "X-Amz-Security-Token").is_some(),
+        authorization: header(&e["headers"], "Authorization").is_some(),
         user_agent: header(&e["headers"], "User-Agent").map(str::to_string),
     }
 }
