@@ -254,20 +254,28 @@ pub struct ProfileVerdict {
     pub identity: Option<Identity>,
     pub expires_at: Option<String>,
     pub problems: Vec<Problem>,
-    /// The account config `[accounts]` expects, carried from the offline pass to STS's
-    /// answer; not part of the JSON contract.
+    /// The account config `[accounts]` (or the remembered account) expects, carried from
+    /// the offline pass to STS's answer; not part of the JSON contract.
     #[serde(skip)]
     pub expected_account: Option<Expectation>,
 }
 
-/// An `[accounts]` entry that applies to a profile, and where its key (or role) is set.
+/// The account a profile is expected to hold, why, and where its key (or role) is set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expectation {
     pub account: String,
-    /// The `[accounts]` key that matched: the profile name or a glob.
-    pub rule: String,
+    pub by: ExpectedBy,
     /// Where the key id (or role_arn) that decides the account is set.
     pub location: Option<String>,
+}
+
+/// What says which account a profile is meant for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpectedBy {
+    /// An `[accounts]` entry: its key, the profile name or a glob.
+    Config { rule: String },
+    /// The account the profile held at its last `ok` verdict, at this time (RFC 3339).
+    Remembered { at: String },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 mod support;
 
 mod account;
+mod account_memory;
 mod botocore;
 mod cli;
 mod completions;

@@ -1,6 +1,7 @@
 //! Online validation of what the offline pass found usable: one STS call per distinct
 //! credential set, bounded concurrency, verdicts cached by fingerprint.
 
+pub mod accounts;
 pub mod cache;
 pub mod classify;
 pub mod problems;

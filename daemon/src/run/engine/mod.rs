@@ -23,6 +23,7 @@ use crate::run::badges::BadgeFiles;
 use crate::run::check;
 use crate::run::desktop::{Desktop, Hush, Policy};
 use crate::run::watch::{Wake, Watch};
+use crate::validate::accounts::Accounts;
 use crate::validate::cache::Cache;
 use crate::validate::sts::Answer;
 use crate::validate::{self, Judged};
@@ -80,6 +81,8 @@ pub struct Engine {
     settings: Settings,
     calls: Calls,
     cache: Cache,
+    /// The account each profile held at its last `ok` verdict.
+    accounts: Accounts,
     /// The cache could not be written last time (warned once; said again once it works).
     cache_unwritable: bool,
     /// The files as last read, and every profile's diagnosis.
@@ -114,6 +117,7 @@ impl Engine {
             calls: Calls::new(&config),
             settings: Settings::new(config_path, config),
             cache,
+            accounts: Accounts::default(),
             cache_unwritable: false,
             loaded: None,
             judged: Vec::new(),
@@ -133,6 +137,12 @@ impl Engine {
     /// Keep the badge files for the prompt hooks in `badges`.
     pub fn with_badges(mut self, badges: BadgeFiles) -> Engine {
         self.badges = Some(badges);
+        self
+    }
+
+    /// Remember each profile's account in `accounts` (else in memory only).
+    pub fn with_accounts(mut self, accounts: Accounts) -> Engine {
+        self.accounts = accounts;
         self
     }
 
@@ -260,7 +270,8 @@ impl Engine {
     /// Read and diagnose every profile; validate what has no fresh verdict; publish.
     fn refresh(&mut self) {
         let world = self.world();
-        let (loaded, diags) = check::diagnose_files(&world, &self.settings.config, None);
+        let memory = self.accounts.memory(None);
+        let (loaded, diags) = check::diagnose_files(&world, &self.settings.config, &memory, None);
         let plan = validate::plan(&world, &loaded.profiles, diags, &self.cache, false);
         self.calls.spawn(plan.jobs);
         let stale = self.stale_env_jobs(world.now().unix_timestamp());
@@ -283,18 +294,32 @@ impl Engine {
         }
         self.save_cache();
         let world = self.world();
+        let mut learned = false;
         for mut w in std::mem::take(&mut self.waiters) {
             for fp in &done {
                 w.pending.remove(fp);
             }
             if w.pending.is_empty() {
                 let (diags, skew) = validate::verdicts(&w.judged, &self.cache);
-                let _ = w.reply.send(check::report(&world, diags, skew));
+                learned |= self.answer(check::report(&world, diags, skew), w.reply);
             } else {
                 self.waiters.push(w);
             }
         }
-        self.publish();
+        if learned {
+            self.refresh();
+        } else {
+            self.publish();
+        }
+    }
+
+    /// Reply to a check; true when its verdicts taught a new account (an account the user
+    /// accepted: the profiles are then diagnosed again).
+    fn answer(&mut self, report: Report, reply: oneshot::Sender<Report>) -> bool {
+        let now = (self.clock)().unix_timestamp();
+        let learned = self.accounts.learn_and_save(&report.profiles, now);
+        let _ = reply.send(report);
+        learned
     }
 
     fn save_cache(&mut self) {
@@ -330,7 +355,11 @@ impl Engine {
             Some(creds) => self.shell_world(creds),
             None => self.world(),
         };
-        let (loaded, diags) = check::diagnose_files(&world, &self.settings.config, only.as_deref());
+        let memory = self
+            .accounts
+            .memory(check::accepting(only.as_deref(), validation));
+        let (loaded, diags) =
+            check::diagnose_files(&world, &self.settings.config, &memory, only.as_deref());
         if validation == Validation::Offline {
             let _ = reply.send(check::offline_report(&world, diags));
             return;
@@ -341,7 +370,9 @@ impl Engine {
         self.calls.spawn(plan.jobs);
         if pending.is_empty() {
             let (diags, skew) = validate::verdicts(&plan.judged, &self.cache);
-            let _ = reply.send(check::report(&world, diags, skew));
+            if self.answer(check::report(&world, diags, skew), reply) {
+                self.refresh();
+            }
         } else {
             self.waiters.push(Waiter {
                 pending,
@@ -369,6 +400,8 @@ impl Engine {
             .collect();
         self.generation += 1;
         let report = check::report(&world, diags, skew);
+        let now = world.now().unix_timestamp();
+        self.accounts.learn_and_save(&report.profiles, now);
         self.notify(&report, &world);
         let snapshot = Snapshot {
             report,
