@@ -284,6 +284,26 @@ pub struct Report {
     pub checked_at: String,
     pub clock_skew_seconds: Option<f64>,
     pub profiles: Vec<ProfileVerdict>,
+    /// The daemon's STS calls (`status` only; absent from `check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sts_calls: Option<StsCalls>,
+}
+
+/// The STS calls the daemon made: each one is an event in the account's CloudTrail.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StsCalls {
+    /// Calls started in the last 24 hours, by action.
+    pub last_24h: CallCounts,
+    /// Validations started and not answered yet.
+    pub in_flight: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallCounts {
+    #[serde(rename = "GetCallerIdentity")]
+    pub get_caller_identity: u64,
+    #[serde(rename = "AssumeRole")]
+    pub assume_role: u64,
 }
 
 impl Report {

@@ -70,6 +70,7 @@ pub fn report(world: &World, diags: Vec<Diagnosis>, skew: Option<f64>) -> Report
         checked_at: expiry::format(world.now()),
         clock_skew_seconds: skew,
         profiles: diags.into_iter().map(|d| d.verdict).collect(),
+        sts_calls: None,
     }
 }
 

@@ -4,11 +4,12 @@
 //!
 //! It runs the pipeline of [`crate::run::check`] (read, diagnose, validate, report) with the
 //! STS calls in flight between the stages ([`calls`]). Beside it: the shells' environment
-//! credentials ([`env`]), the timer ([`timers`]), `config.toml` ([`settings`]) and what it
-//! publishes ([`snapshot`]).
+//! credentials ([`env`]), when to ask STS again ([`schedule`]), the timer ([`timers`]),
+//! `config.toml` ([`settings`]) and what it publishes ([`snapshot`]).
 
 mod calls;
 mod env;
+mod schedule;
 mod settings;
 mod snapshot;
 mod timers;
@@ -22,6 +23,7 @@ use crate::config::Config;
 use crate::run::badges::BadgeFiles;
 use crate::run::check;
 use crate::run::desktop::{Desktop, Hush, Policy};
+use crate::run::usage::Usage;
 use crate::run::watch::{Wake, Watch};
 use crate::validate::accounts::Accounts;
 use crate::validate::cache::Cache;
@@ -99,6 +101,9 @@ pub struct Engine {
     badges: Option<BadgeFiles>,
     /// A profile counts down to its expiry: publish each minute (badge files, live feeds).
     countdown: bool,
+    /// When shells last asked about each profile, and when the engine last looked.
+    usage: Usage,
+    looked_at: i64,
 }
 
 impl Engine {
@@ -131,6 +136,8 @@ impl Engine {
             policy: Policy::default(),
             badges: None,
             countdown: false,
+            usage: Usage::default(),
+            looked_at: 0,
         }
     }
 
@@ -273,9 +280,12 @@ impl Engine {
         let memory = self.accounts.memory(None);
         let (loaded, diags) = check::diagnose_files(&world, &self.settings.config, &memory, None);
         let plan = validate::plan(&world, &loaded.profiles, diags, &self.cache, false);
-        self.calls.spawn(plan.jobs);
-        let stale = self.stale_env_jobs(world.now().unix_timestamp());
-        self.calls.spawn(stale);
+        let now = world.now().unix_timestamp();
+        self.look_at_usage(&plan.judged, now);
+        let due = self.due(&plan.judged, plan.jobs, now);
+        self.calls.spawn(due, now);
+        let stale = self.stale_env_jobs(now);
+        self.calls.spawn(stale, now);
         self.judged = plan.judged;
         self.loaded = Some(loaded);
         self.publish();
@@ -367,7 +377,11 @@ impl Engine {
         let fresh = validation == Validation::Fresh;
         let plan = validate::plan(&world, &loaded.profiles, diags, &self.cache, fresh);
         let pending: HashSet<String> = plan.jobs.keys().cloned().collect();
-        self.calls.spawn(plan.jobs);
+        let now = world.now().unix_timestamp();
+        if let Some(p) = &only {
+            self.usage.note(p, now);
+        }
+        self.calls.spawn(plan.jobs, now);
         if pending.is_empty() {
             let (diags, skew) = validate::verdicts(&plan.judged, &self.cache);
             if self.answer(check::report(&world, diags, skew), reply) {
@@ -399,9 +413,10 @@ impl Engine {
             .map(|(k, s)| (k.clone(), self.env_view(s)))
             .collect();
         self.generation += 1;
-        let report = check::report(&world, diags, skew);
+        let mut report = check::report(&world, diags, skew);
         let now = world.now().unix_timestamp();
         self.accounts.learn_and_save(&report.profiles, now);
+        report.sts_calls = Some(self.calls.counts(now));
         self.notify(&report, &world);
         let snapshot = Snapshot {
             report,
