@@ -7,6 +7,7 @@ mod support;
 
 mod account;
 mod account_memory;
+mod audit_schedule;
 mod botocore;
 mod cli;
 mod completions;
