@@ -6,8 +6,9 @@ Run it with moto's auth disabled (POST /moto-api/reset-auth, body `inf`, Content
 text/plain); the Rust harness (daemon/tests/support/moto.rs) does that around each call.
 
 SPEC_JSON is {"ops": [...]}, run in order. Each op is an object:
-  {"op": "user", "name": N}
-      create IAM user N if missing, then one access key for it.
+  {"op": "user", "name": N, "account": A}
+      create IAM user N if missing, then one access key for it; in account A when given
+      (moto's `x-moto-account-id` header), else moto's default account.
       -> {"user", "access_key_id", "secret_access_key", "arn", "account"}
   {"op": "delete_key", "user": N, "access_key_id": K}
       delete that key (K defaults to the last key made for N in this call). -> {}
@@ -37,11 +38,20 @@ def main():
     seed_kw = dict(endpoint_url=endpoint, region_name="us-east-1",
                    aws_access_key_id="AKIASEEDSEEDSEEDSEED",
                    aws_secret_access_key="seed" * 10)
-    iam = boto3.client("iam", **seed_kw)
+    iam = iam_main = boto3.client("iam", **seed_kw)
     last_key = {}
+
+    def iam_in(account):
+        """An IAM client acting in moto account `account`."""
+        c = boto3.client("iam", **seed_kw)
+        c.meta.events.register(
+            "before-sign.iam.*",
+            lambda request, **kw: request.headers.__setitem__("x-moto-account-id", account))
+        return c
 
     def user(op):
         name = op["name"]
+        iam = iam_in(op["account"]) if op.get("account") else iam_main
         try:
             arn = iam.create_user(UserName=name)["User"]["Arn"]
         except iam.exceptions.EntityAlreadyExistsException:

@@ -9,8 +9,15 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     /// Minutes before expiry at which a credential turns `expiring` (the first threshold).
     pub expiring_minutes: Vec<u32>,
-    /// Minutes an `ok` verdict stays fresh before it is validated again.
-    pub revalidate_ok_minutes: u32,
+    /// How long a definite verdict (ok, invalid) of a profile in use stands before STS is
+    /// asked again (`"1h"`): a profile a shell asked about within that time (its badge
+    /// file read, or the daemon asked over the socket), or one `check`/`doctor` asks about.
+    pub revalidate_in_use: Interval,
+    /// The same for a profile no shell uses (`"24h"`): idle profiles are asked at most this
+    /// often, so that CloudTrail is not filled with credguard's calls.
+    pub revalidate_idle: Interval,
+    /// The former name of `revalidate_in_use`, in minutes (it wins when set).
+    pub revalidate_ok_minutes: Option<u32>,
     /// Backoff for `unknown` verdicts: first retry after this many seconds, doubling...
     pub retry_unknown_min_seconds: u32,
     /// ...up to this many seconds.
@@ -55,7 +62,9 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             expiring_minutes: vec![15, 5],
-            revalidate_ok_minutes: 30,
+            revalidate_in_use: Interval(3600),
+            revalidate_idle: Interval(86_400),
+            revalidate_ok_minutes: None,
             retry_unknown_min_seconds: 30,
             retry_unknown_max_seconds: 15 * 60,
             max_concurrent_calls: 4,
@@ -132,7 +141,24 @@ impl Config {
                 return Err(not_account(format!("accounts.{rule:?}"), a));
             }
         }
+        if c.revalidate_idle.0 < c.in_use_seconds() {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("revalidate_idle"))
+                .map_or(String::new(), |i| format!("line {}: ", i + 1));
+            return Err(format!(
+                "{line}revalidate_idle ({}) is shorter than revalidate_in_use ({}s): idle profiles would be asked more often than those in use",
+                c.revalidate_idle,
+                c.in_use_seconds()
+            ));
+        }
         Ok(c)
+    }
+
+    /// Seconds a definite verdict of a profile in use stands.
+    pub fn in_use_seconds(&self) -> i64 {
+        self.revalidate_ok_minutes
+            .map_or(self.revalidate_in_use.0, |m| i64::from(m) * 60)
     }
 
     /// The `[accounts]` entry for `profile` (its key and account): the exact name, else the
@@ -151,6 +177,30 @@ impl Config {
     /// Is `account` never to be validated by configuration (`never_validate_accounts`)?
     pub fn never_validate(&self, account: &str) -> bool {
         self.never_validate_accounts.iter().any(|a| a == account)
+    }
+}
+
+/// A revalidation interval, written `"30m"`, `"1h"`, `"24h"`, `"1d"` (seconds inside); at
+/// least a minute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Interval(pub i64);
+
+impl TryFrom<String> for Interval {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match credguard_client::readiness::parse_duration(&s) {
+            Some(secs) if secs >= 60 => Ok(Interval(secs)),
+            _ => Err(format!(
+                "{s:?} is not an interval of a minute or more like \"30m\", \"1h\" or \"24h\""
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", credguard_client::rules::short_duration(self.0))
     }
 }
 
@@ -195,6 +245,23 @@ mod tests {
         assert_eq!(c.quiet_hours.unwrap().to_string(), "22:00-07:00");
         let e = Config::parse("notifications = true\nquiet_hours = \"22h-7h\"\n").unwrap_err();
         assert!(e.contains("line 2") && e.contains("\"22:00-07:00\""), "{e}");
+    }
+
+    #[test]
+    fn revalidation_intervals_are_durations_checked_with_their_line() {
+        let c = Config::default();
+        assert_eq!((c.in_use_seconds(), c.revalidate_idle.0), (3600, 86_400));
+        let c = Config::parse("revalidate_in_use = \"30m\"\nrevalidate_idle = \"1d\"\n").unwrap();
+        assert_eq!((c.in_use_seconds(), c.revalidate_idle.0), (1800, 86_400));
+        let c = Config::parse("revalidate_ok_minutes = 45\n").unwrap();
+        assert_eq!(c.in_use_seconds(), 2700);
+        let e = Config::parse("\nrevalidate_in_use = \"soon\"\n").unwrap_err();
+        assert!(e.contains("line 2") && e.contains("\"30m\""), "{e}");
+        let e = Config::parse("\n\nrevalidate_idle = \"30s\"\n").unwrap_err();
+        assert!(e.contains("line 3") && e.contains("a minute"), "{e}");
+        let e =
+            Config::parse("revalidate_in_use = \"2h\"\nrevalidate_idle = \"1h\"\n").unwrap_err();
+        assert!(e.starts_with("line 2: revalidate_idle"), "{e}");
     }
 
     #[test]

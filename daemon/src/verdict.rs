@@ -257,20 +257,28 @@ pub struct ProfileVerdict {
     pub identity: Option<Identity>,
     pub expires_at: Option<String>,
     pub problems: Vec<Problem>,
-    /// The account config `[accounts]` expects, carried from the offline pass to STS's
-    /// answer; not part of the JSON contract.
+    /// The account config `[accounts]` (or the remembered account) expects, carried from
+    /// the offline pass to STS's answer; not part of the JSON contract.
     #[serde(skip)]
     pub expected_account: Option<Expectation>,
 }
 
-/// An `[accounts]` entry that applies to a profile, and where its key (or role) is set.
+/// The account a profile is expected to hold, why, and where its key (or role) is set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expectation {
     pub account: String,
-    /// The `[accounts]` key that matched: the profile name or a glob.
-    pub rule: String,
+    pub by: ExpectedBy,
     /// Where the key id (or role_arn) that decides the account is set.
     pub location: Option<String>,
+}
+
+/// What says which account a profile is meant for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpectedBy {
+    /// An `[accounts]` entry: its key, the profile name or a glob.
+    Config { rule: String },
+    /// The account the profile held at its last `ok` verdict, at this time (RFC 3339).
+    Remembered { at: String },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -279,6 +287,26 @@ pub struct Report {
     pub checked_at: String,
     pub clock_skew_seconds: Option<f64>,
     pub profiles: Vec<ProfileVerdict>,
+    /// The daemon's STS calls (`status` only; absent from `check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sts_calls: Option<StsCalls>,
+}
+
+/// The STS calls the daemon made: each one is an event in the account's CloudTrail.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StsCalls {
+    /// Calls started in the last 24 hours, by action.
+    pub last_24h: CallCounts,
+    /// Validations started and not answered yet.
+    pub in_flight: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallCounts {
+    #[serde(rename = "GetCallerIdentity")]
+    pub get_caller_identity: u64,
+    #[serde(rename = "AssumeRole")]
+    pub assume_role: u64,
 }
 
 impl Report {

@@ -47,9 +47,10 @@ fn badge_follows_vim_saves_and_a_recreated_aws_dir() {
     assert_eq!(b, "aws:default ✗ hidden char");
     eprintln!("offline problem shown {t:?} after the save");
 
-    // a key STS does not know: the badge turns after moto's answer
+    // a key STS does not know: the badge turns after moto's answer (an id of the old form,
+    // which encodes no account: one of another account is `wrong-account` offline)
     let unknown = Keys {
-        access_key_id: "AKIAZZZZZZZZZZZZZZZZ".into(),
+        access_key_id: "AKIAIZZZZZZZZZZZZZZZ".into(),
         ..alice.clone()
     };
     user.save_like_vim(&user.credentials(), &profile("default", &unknown));

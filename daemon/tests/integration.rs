@@ -6,6 +6,8 @@
 mod support;
 
 mod account;
+mod account_memory;
+mod audit_schedule;
 mod botocore;
 mod cli;
 mod clock;

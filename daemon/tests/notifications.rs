@@ -24,14 +24,14 @@ impl Drop for Group {
     }
 }
 
-struct Desktop {
+pub(crate) struct Desktop {
     vars: Vec<(String, String)>,
     _bus: Group,
     _dunst: Group,
 }
 
 impl Desktop {
-    fn start(user: &User) -> Desktop {
+    pub(crate) fn start(user: &User) -> Desktop {
         let addr_file = user.dir.path().join("bus-address");
         let mut base = user.vars.clone();
         base.retain(|(k, _)| k != "CREDGUARD_LOG");
@@ -89,7 +89,7 @@ impl Desktop {
     }
 
     /// The private session bus's address, for the daemon.
-    fn bus(&self) -> String {
+    pub(crate) fn bus(&self) -> String {
         self.vars
             .iter()
             .find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS")
@@ -97,7 +97,7 @@ impl Desktop {
             .unwrap()
     }
 
-    fn ctl(&self, args: &[&str]) -> Option<String> {
+    pub(crate) fn ctl(&self, args: &[&str]) -> Option<String> {
         let out = Command::new("dunstctl")
             .args(args)
             .env_clear()
@@ -109,17 +109,17 @@ impl Desktop {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
-    fn count(&self, what: &str) -> usize {
+    pub(crate) fn count(&self, what: &str) -> usize {
         self.ctl(&["count", what]).unwrap().parse().unwrap()
     }
 
     /// Every notification dunst has seen: displayed, waiting and in its history.
-    fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.count("displayed") + self.count("waiting") + self.count("history")
     }
 
     /// Summaries in dunst's history, newest first.
-    fn history(&self) -> Vec<(String, String)> {
+    pub(crate) fn history(&self) -> Vec<(String, String)> {
         let v: serde_json::Value = serde_json::from_str(&self.ctl(&["history"]).unwrap()).unwrap();
         v["data"][0]
             .as_array()
@@ -134,7 +134,7 @@ impl Desktop {
             .collect()
     }
 
-    fn wait_total(&self, n: usize) {
+    pub(crate) fn wait_total(&self, n: usize) {
         let start = Instant::now();
         while self.total() < n {
             assert!(
@@ -153,7 +153,7 @@ impl Desktop {
 
 /// dbus-run-session, xvfb-run, dunst and dunstctl are all installed (else the test skips,
 /// and fails under CI).
-fn desktop_tools() -> bool {
+pub(crate) fn desktop_tools() -> bool {
     ["dbus-run-session", "xvfb-run", "dunst", "dunstctl"]
         .iter()
         .all(|t| support::tool(t))

@@ -80,6 +80,7 @@ fn mixed() -> Report {
     };
     let skipped = profile("tool", State::Skipped, SourceKind::Process, vec![]);
     Report {
+        sts_calls: None,
         version: 1,
         checked_at: "2026-11-22T10:06:00Z".into(),
         clock_skew_seconds: None,

@@ -169,8 +169,8 @@ fn a_restart_revalidates_only_stale_verdicts() {
     d.signal("KILL");
     d.wait_exit();
 
-    // bob's verdict goes stale while the daemon is down (its entry is edited as if 30
-    // minutes had passed); alice's is still fresh
+    // bob's verdict goes stale while the daemon is down (its entry is edited as if a day
+    // had passed: idle profiles are revalidated daily); alice's is still fresh
     let cache = user.dir.path().join("state/credguard/verdicts.json");
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
     let text = v.to_string();
@@ -179,6 +179,8 @@ fn a_restart_revalidates_only_stale_verdicts() {
     for (_, e) in v["entries"].as_object_mut().unwrap() {
         if e.to_string().contains("user/bob") {
             e["fresh_until"] = 0.into();
+            let day_ago = e["checked_at"].as_i64().unwrap() - 86_401;
+            e["checked_at"] = day_ago.into();
             edited += 1;
         }
     }

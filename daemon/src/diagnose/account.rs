@@ -5,7 +5,8 @@
 //! * a key of a canary-token account (the built-in list or config `never_validate_accounts`)
 //!   loses its material, so no STS call (GetCallerIdentity or AssumeRole) is ever planned
 //!   for it, and the profile is `skipped` with `canary-token`;
-//! * a profile whose account is not the one config `[accounts]` expects is `wrong-account`.
+//! * a profile whose account is not the one config `[accounts]` expects (or, without an
+//!   entry, the one it held at its last `ok` verdict: [`Memory`]) is `wrong-account`.
 //!
 //! [`confirm`] folds STS's answer in: its account is what `account` shows, a key id that
 //! decodes to another account than STS answered is `account-mismatch`.
@@ -18,10 +19,13 @@ use crate::config::Config;
 use crate::diagnose::env::env_credentials;
 use crate::diagnose::{Diagnosis, ENV_PROFILE};
 use crate::verdict::{
-    Code, Expectation, Identity, Problem, Severity, SourceKind, mask_key_id, offline_state,
+    Code, Expectation, ExpectedBy, Identity, Problem, Severity, SourceKind, mask_key_id,
+    offline_state,
 };
 use crate::world::World;
 use credguard_client::rules;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What decides a profile's account, and where it is set.
 #[derive(Debug, Default, PartialEq)]
@@ -35,8 +39,49 @@ struct Origin {
     sso_account: Option<String>,
 }
 
+/// An account a profile held at an `ok` verdict, and when (unix seconds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    pub account: String,
+    pub at: i64,
+}
+
+/// The remembered accounts (`crate::validate::accounts` keeps them in the state dir).
+#[derive(Clone, Debug, Default)]
+pub struct Memory {
+    pub seen: BTreeMap<String, Seen>,
+    /// The profile whose new account the user is confirming (`check --fresh --profile P`):
+    /// not held to its remembered account, so STS is asked and its `ok` is remembered.
+    pub accept: Option<String>,
+}
+
+impl Memory {
+    fn expectation(&self, profile: &str) -> Option<(String, ExpectedBy)> {
+        if self.accept.as_deref() == Some(profile) {
+            return None;
+        }
+        let seen = self.seen.get(profile)?;
+        let at = time::OffsetDateTime::from_unix_timestamp(seen.at)
+            .map(crate::aws::expiry::format)
+            .unwrap_or_default();
+        Some((seen.account.clone(), ExpectedBy::Remembered { at }))
+    }
+}
+
 /// Add `account` to every diagnosis, and the canary and expected-account guards.
 pub fn annotate(world: &World, loaded: &Loaded, config: &Config, diags: &mut [Diagnosis]) {
+    annotate_with(world, loaded, config, &Memory::default(), diags);
+}
+
+/// [`annotate`], with the accounts profiles held at their last `ok` verdict: `[accounts]`
+/// wins over them.
+pub fn annotate_with(
+    world: &World,
+    loaded: &Loaded,
+    config: &Config,
+    memory: &Memory,
+    diags: &mut [Diagnosis],
+) {
     for d in diags {
         let origin = origin(world, loaded, d);
         let decoded = origin.key_id.as_deref().map(account::decode);
@@ -57,12 +102,22 @@ pub fn annotate(world: &World, loaded: &Loaded, config: &Config, diags: &mut [Di
         if d.verdict.profile == ENV_PROFILE {
             continue;
         }
-        let Some((rule, expected)) = config.expected_account(&d.verdict.profile) else {
+        let profile = d.verdict.profile.as_str();
+        let expected = config
+            .expected_account(profile)
+            .map(|(rule, a)| {
+                let by = ExpectedBy::Config {
+                    rule: rule.to_string(),
+                };
+                (a.to_string(), by)
+            })
+            .or_else(|| memory.expectation(profile));
+        let Some((account, by)) = expected else {
             continue;
         };
         let expectation = Expectation {
-            account: expected.to_string(),
-            rule: rule.to_string(),
+            account,
+            by,
             location,
         };
         if let Some(actual) = d.verdict.account.clone()
@@ -109,18 +164,39 @@ fn canary_guard(config: &Config, d: &mut Diagnosis, account: &str, origin: &Orig
 
 fn wrong_account(profile: &str, actual: &str, e: &Expectation) -> Problem {
     let place = e.location.as_deref().unwrap_or("this profile");
-    Problem {
-        code: Code::WrongAccount,
-        severity: Severity::Error,
-        location: e.location.clone(),
-        message: format!(
-            "profile {profile} holds credentials of account {actual}, but config [accounts] expects {} (entry {:?})",
-            e.account, e.rule
+    let expected = &e.account;
+    let (message, fix) = match &e.by {
+        ExpectedBy::Config { rule } => (
+            format!(
+                "profile {profile} holds credentials of account {actual}, but config [accounts] expects {expected} (entry {rule:?})"
+            ),
+            format!(
+                "put a key of account {expected} at {place}, or change the {rule:?} entry of [accounts] in credguard's config.toml to {actual}"
+            ),
         ),
-        fix: format!(
-            "put a key of account {} at {place}, or change the {:?} entry of [accounts] in credguard's config.toml to {actual}",
-            e.account, e.rule
+        ExpectedBy::Remembered { at } => (
+            format!(
+                "profile {profile} holds credentials of account {actual}, but it held account {expected} when it was last valid ({at})"
+            ),
+            format!(
+                "if account {actual} is right for {profile}, accept it: credguard check --fresh --profile {}; otherwise put a key of account {expected} back at {place}",
+                shell_word(profile)
+            ),
         ),
+    };
+    Problem::error(Code::WrongAccount, e.location.clone(), message, fix)
+}
+
+/// `name` as one shell word: as is when plain, else single-quoted.
+fn shell_word(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@+".contains(c));
+    if plain {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', "'\\''"))
     }
 }
 
@@ -192,7 +268,7 @@ fn loc(world: &World, loaded: &Loaded, profile: &str, key: &str) -> Option<Strin
 /// Fold STS's answer about `d`'s material into its account: it shows STS's account when
 /// the answer is about the profile's own credentials; a key id that decodes to another
 /// account than STS answered is `account-mismatch`; an answered account other than
-/// `[accounts]` expects is `wrong-account`.
+/// `[accounts]` (or the remembered account) expects is `wrong-account`.
 pub fn confirm(d: &mut Diagnosis, id: &Identity) {
     let Some(m) = &d.material else { return };
     let v = &mut d.verdict;

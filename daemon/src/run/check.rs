@@ -6,8 +6,10 @@
 use crate::aws::expiry;
 use crate::aws::files::{self, Loaded};
 use crate::config::Config;
+use crate::diagnose::account::Memory;
 use crate::diagnose::{self, Diagnosis, Options};
 use crate::validate::Validator;
+use crate::validate::accounts::Accounts;
 use crate::validate::cache::Cache;
 use crate::verdict::{Code, Problem, Report, SCHEMA_VERSION, State, offline_state};
 use crate::world::World;
@@ -16,21 +18,29 @@ pub use credguard_client::check_args::CheckArgs;
 use credguard_client::proto::Validation;
 
 /// The offline half: the files as the tools read them, and every profile (or `only`)
-/// diagnosed, with its account (and the canary and expected-account guards).
+/// diagnosed, with its account (and the canary and expected-account guards, against
+/// `[accounts]` and the remembered accounts in `memory`).
 pub fn diagnose_files(
     world: &World,
     config: &Config,
+    memory: &Memory,
     only: Option<&str>,
 ) -> (Loaded, Vec<Diagnosis>) {
     let loaded = files::load(world);
     let mut diags = diagnose::diagnose(world, &loaded, config, &Options { only });
-    diagnose::account::annotate(world, &loaded, config, &mut diags);
+    diagnose::account::annotate_with(world, &loaded, config, memory, &mut diags);
     (loaded, diags)
 }
 
-/// The offline diagnoses alone.
+/// The offline diagnoses alone (no remembered accounts).
 pub fn offline(world: &World, config: &Config, profile: Option<&str>) -> Vec<Diagnosis> {
-    diagnose_files(world, config, profile).1
+    diagnose_files(world, config, &Memory::default(), profile).1
+}
+
+/// The profile whose new account a check confirms: `check --fresh --profile P` (the fix
+/// that `wrong-account` gives for a remembered account).
+pub fn accepting(only: Option<&str>, validation: Validation) -> Option<&str> {
+    only.filter(|_| validation == Validation::Fresh)
 }
 
 /// The report of an offline run: `not-validated` added where STS was not asked.
@@ -60,17 +70,22 @@ pub fn report(world: &World, diags: Vec<Diagnosis>, skew: Option<f64>) -> Report
         checked_at: expiry::format(world.now()),
         clock_skew_seconds: skew,
         profiles: diags.into_iter().map(|d| d.verdict).collect(),
+        sts_calls: None,
     }
 }
 
 /// The whole check: offline diagnosis, then (unless offline) validation through the cache.
 pub async fn run(world: &World, config: &Config, args: &CheckArgs) -> Report {
-    let (loaded, diags) = diagnose_files(world, config, args.profile.as_deref());
+    let state = crate::paths::state_dir(world);
+    let mut accounts = state.as_deref().map(Accounts::open).unwrap_or_default();
+    let only = args.profile.as_deref();
+    let memory = accounts.memory(accepting(only, args.validation));
+    let (loaded, diags) = diagnose_files(world, config, &memory, only);
     if args.validation == Validation::Offline {
         return offline_report(world, diags);
     }
-    let mut cache = match crate::paths::state_dir(world) {
-        Some(dir) => Cache::open(&dir),
+    let mut cache = match &state {
+        Some(dir) => Cache::open(dir),
         None => Cache::ephemeral(),
     };
     let validator = Validator::from_config(config);
@@ -86,5 +101,7 @@ pub async fn run(world: &World, config: &Config, args: &CheckArgs) -> Report {
     if let Err(e) = cache.save() {
         tracing::warn!(error = %e, "verdict cache not saved");
     }
-    report(world, diags, skew)
+    let report = report(world, diags, skew);
+    accounts.learn_and_save(&report.profiles, world.now().unix_timestamp());
+    report
 }

@@ -11,6 +11,7 @@ use crate::run::engine::{Command, Engine, Shared};
 use crate::run::listen::{self, BindError};
 use crate::run::sdnotify::Notifier;
 use crate::run::serve::{self, Ctx};
+use crate::validate::accounts::Accounts;
 use crate::validate::cache::Cache;
 use crate::world::{Clock, World};
 use credguard_client::paths::{SocketOrigin, process_env, resolve_socket};
@@ -39,6 +40,8 @@ pub struct Setup {
     pub config_path: Option<PathBuf>,
     pub config: Config,
     pub cache: Cache,
+    /// The remembered accounts (none: kept in memory only).
+    pub accounts: Option<Accounts>,
     /// Where desktop notifications go (none: not sent).
     pub desktop: Option<Desktop>,
     /// Where the badge files go (none: not kept; the hooks ask the client).
@@ -56,13 +59,16 @@ impl Setup {
                 Config::default()
             })
         });
-        let cache = paths::state_dir(&world).map_or_else(Cache::ephemeral, |d| Cache::open(&d));
+        let state = paths::state_dir(&world);
+        let cache = state.as_deref().map_or_else(Cache::ephemeral, Cache::open);
+        let accounts = state.as_deref().map(Accounts::open);
         Setup {
             world,
             clock,
             config_path,
             config,
             cache,
+            accounts,
             desktop: None,
             badges: None,
             notifier: Notifier::none(),
@@ -91,6 +97,9 @@ pub async fn serve(
     }
     if let Some(badges) = setup.badges {
         engine = engine.with_badges(badges);
+    }
+    if let Some(accounts) = setup.accounts {
+        engine = engine.with_accounts(accounts);
     }
     engine.start();
     tracing::info!(watching = ?engine.watched(), "credguardd {} ready", env!("CARGO_PKG_VERSION"));

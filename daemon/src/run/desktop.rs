@@ -104,8 +104,9 @@ impl Policy {
                 }
                 Level::Expiring(_) | Level::Expired => true,
                 // "valid turned invalid": not for a profile that was never seen valid
-                // (a held one was, before quiet hours)
-                Level::Invalid => was_valid || released,
+                // (a held one was, before quiet hours); another account's key always
+                // (its account was valid, or [accounts] names the one it is meant for)
+                Level::Invalid => was_valid || released || wrong_account(v),
             };
             match (show, hush) {
                 (true, Hush::Speak) => {
@@ -125,6 +126,10 @@ impl Policy {
     pub fn holding(&self) -> bool {
         !self.held.is_empty()
     }
+}
+
+fn wrong_account(v: &ProfileVerdict) -> bool {
+    v.problems.iter().any(|p| p.code == Code::WrongAccount)
 }
 
 fn level_of(v: &ProfileVerdict, thresholds: &[u32], now: OffsetDateTime) -> Option<Level> {
@@ -376,6 +381,15 @@ mod tests {
             matches!(&n[..], [Note::Show { summary, .. }] if summary == "AWS profile c: invalid key"),
             "{n:?}"
         );
+        // another account's key: said once, though never seen valid here
+        let mut wrong = v("e", State::Invalid, None);
+        wrong.problems[0].code = Code::WrongAccount;
+        let n = p.update(std::slice::from_ref(&wrong), &[15], now, &none);
+        assert!(
+            matches!(&n[..], [Note::Show { summary, critical: true, .. }] if summary == "AWS profile e: other account"),
+            "{n:?}"
+        );
+        assert!(p.update(&[wrong], &[15], now, &none).is_empty(), "once");
         let muted = |p: &str| if p == "d" { Hush::Mute } else { Hush::Speak };
         p.update(&[v("d", State::Ok, None)], &[15], now, &muted);
         assert!(

@@ -1,5 +1,5 @@
 //! Running the pipeline: once ([`check`]), or as the daemon ([`daemon`]): the engine actor
-//! ([`engine`]), the badge files it keeps for the prompt hooks ([`badges`]), file watching
+//! ([`engine`]) and which profiles shells use ([`usage`]), the badge files it keeps for the prompt hooks ([`badges`]), file watching
 //! ([`watch`]), desktop notifications ([`desktop`], held in [`quiet`] hours), the socket
 //! (set up in [`listen`], served in [`serve`], live feeds in [`feed`]) and systemd's readiness protocol
 //! ([`sdnotify`]).
@@ -14,4 +14,5 @@ pub mod listen;
 pub mod quiet;
 pub mod sdnotify;
 pub mod serve;
+pub mod usage;
 pub mod watch;

@@ -123,6 +123,10 @@ async fn answer(req: Request, ctx: &Ctx) -> Response {
         Request::Prompt(q) => {
             let snap = ctx.shared.snapshot();
             let now = (ctx.clock)();
+            if q.env_fingerprint.is_none() {
+                let name = q.profile.as_deref().unwrap_or("default");
+                ctx.shared.note_asked(name, now.unix_timestamp());
+            }
             prompt(&snap, &q, now)
         }
         Request::Status { json } => text_report(&ctx.shared.snapshot().report, json, View::Status),

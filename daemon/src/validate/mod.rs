@@ -1,6 +1,7 @@
 //! Online validation of what the offline pass found usable: one STS call per distinct
 //! credential set, bounded concurrency, verdicts cached by fingerprint.
 
+pub mod accounts;
 pub mod cache;
 pub mod classify;
 pub mod probe;
@@ -22,7 +23,10 @@ use tokio::sync::Semaphore;
 pub struct Validator {
     pub settings: Settings,
     pub max_concurrent: usize,
+    /// Seconds a definite verdict stands for a profile in use (and for `check`).
     pub ok_interval: i64,
+    /// Seconds a definite verdict stands for a profile no shell uses (the daemon's schedule).
+    pub idle_interval: i64,
     pub retry_min: i64,
     pub retry_max: i64,
     /// Config `never_validate_accounts`: with the built-in canary accounts, keys never sent.
@@ -38,7 +42,8 @@ impl Validator {
                 confirm_delay: std::time::Duration::from_millis(c.confirm_delay_ms),
             },
             max_concurrent: c.max_concurrent_calls.max(1),
-            ok_interval: i64::from(c.revalidate_ok_minutes) * 60,
+            ok_interval: c.in_use_seconds(),
+            idle_interval: c.revalidate_idle.0,
             retry_min: i64::from(c.retry_unknown_min_seconds),
             retry_max: i64::from(c.retry_unknown_max_seconds),
             never_validate: c.never_validate_accounts.clone(),

@@ -547,6 +547,7 @@ impl Moto {
     }
 }
 
+mod accounts;
 mod wire;
 use wire::recorded;
 pub use wire::{counting_proxy, sts_client};

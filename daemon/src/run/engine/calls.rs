@@ -1,10 +1,12 @@
 //! The engine's STS calls in flight: at most `max_concurrent_calls` at once, one per
-//! distinct credential set (by fingerprint), answers coming back on a channel.
+//! distinct credential set (by fingerprint), answers coming back on a channel; and a count
+//! of the calls started in the last 24 hours, by action, for `status --json`.
 
 use crate::config::Config;
 use crate::validate::sts::Answer;
 use crate::validate::{Job, Validator};
-use std::collections::HashSet;
+use crate::verdict::{CallCounts, StsCalls};
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc};
 
@@ -15,7 +17,11 @@ pub(super) struct Calls {
     in_flight: HashSet<String>,
     tx: mpsc::UnboundedSender<(String, Answer)>,
     rx: mpsc::UnboundedReceiver<(String, Answer)>,
+    /// When each validation of the last 24 hours started (unix seconds) and its calls.
+    log: VecDeque<(i64, CallCounts)>,
 }
+
+const DAY: i64 = 86_400;
 
 impl Calls {
     pub fn new(config: &Config) -> Calls {
@@ -27,6 +33,7 @@ impl Calls {
             in_flight: HashSet::new(),
             tx,
             rx,
+            log: VecDeque::new(),
         }
     }
 
@@ -39,11 +46,21 @@ impl Calls {
         self.validator = v;
     }
 
-    /// Start the calls not already in flight.
-    pub fn spawn(&mut self, jobs: impl IntoIterator<Item = (String, Job)>) {
+    /// Start the calls not already in flight, at `now` (unix seconds).
+    pub fn spawn(&mut self, jobs: impl IntoIterator<Item = (String, Job)>, now: i64) {
         for (fp, job) in jobs {
             if !self.in_flight.insert(fp.clone()) {
                 continue;
+            }
+            if !self.validator.never_sends(&job.material) {
+                // an AssumeRole per hop, else one GetCallerIdentity (a wrong secret's
+                // confirmation and the SDK's one retry of a network fault are not counted)
+                let hops = job.material.roles.len() as u64;
+                let calls = CallCounts {
+                    get_caller_identity: u64::from(hops == 0),
+                    assume_role: hops,
+                };
+                self.log.push_back((now, calls));
             }
             tracing::debug!(key_id = ?job.material, "validating");
             let fut = self.validator.call(self.sem.clone(), fp, job);
@@ -51,6 +68,22 @@ impl Calls {
             tokio::spawn(async move {
                 let _ = tx.send(fut.await);
             });
+        }
+    }
+
+    /// The calls started in the 24 hours before `now`, and the validations in flight.
+    pub fn counts(&mut self, now: i64) -> StsCalls {
+        while self.log.front().is_some_and(|(t, _)| *t <= now - DAY) {
+            self.log.pop_front();
+        }
+        let mut last_24h = CallCounts::default();
+        for (_, c) in &self.log {
+            last_24h.get_caller_identity += c.get_caller_identity;
+            last_24h.assume_role += c.assume_role;
+        }
+        StsCalls {
+            last_24h,
+            in_flight: self.in_flight.len(),
         }
     }
 

@@ -90,7 +90,7 @@ impl Engine {
         if let (Some(fp), Some(job)) = (&fp, &job)
             && self.cache.fresh(fp, now).is_none()
         {
-            self.calls.spawn([(fp.clone(), job.clone())]);
+            self.calls.spawn([(fp.clone(), job.clone())], now);
         }
         let seen = Instant::now();
         let sub = EnvSub {

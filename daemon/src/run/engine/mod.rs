@@ -4,12 +4,14 @@
 //!
 //! It runs the pipeline of [`crate::run::check`] (read, diagnose, validate, report) with the
 //! STS calls in flight between the stages ([`calls`]). Beside it: the shells' environment
-//! credentials ([`env`]), the timer ([`timers`]), clock jumps and the clock probe
-//! ([`clock`]), `config.toml` ([`settings`]) and what it publishes ([`snapshot`]).
+//! credentials ([`env`]), when to ask STS again ([`schedule`]), the timer ([`timers`]),
+//! clock jumps and the clock probe ([`clock`]), `config.toml` ([`settings`]) and what it
+//! publishes ([`snapshot`]).
 
 mod calls;
 mod clock;
 mod env;
+mod schedule;
 mod settings;
 mod snapshot;
 mod timers;
@@ -28,7 +30,9 @@ use crate::config::Config;
 use crate::run::badges::BadgeFiles;
 use crate::run::check;
 use crate::run::desktop::{Desktop, Hush, Policy};
+use crate::run::usage::Usage;
 use crate::run::watch::{Wake, Watch};
+use crate::validate::accounts::Accounts;
 use crate::validate::cache::Cache;
 use crate::validate::sts::Answer;
 use crate::validate::{self, Judged};
@@ -86,6 +90,8 @@ pub struct Engine {
     settings: Settings,
     calls: Calls,
     cache: Cache,
+    /// The account each profile held at its last `ok` verdict.
+    accounts: Accounts,
     /// The cache could not be written last time (warned once; said again once it works).
     cache_unwritable: bool,
     /// The files as last read, and every profile's diagnosis.
@@ -103,6 +109,9 @@ pub struct Engine {
     /// A profile counts down to its expiry: publish each minute (badge files, live feeds).
     countdown: bool,
     clock_watch: clock::ClockWatch,
+    /// When shells last asked about each profile, and when the engine last looked.
+    usage: Usage,
+    looked_at: i64,
 }
 
 impl Engine {
@@ -121,6 +130,7 @@ impl Engine {
             calls: Calls::new(&config),
             settings: Settings::new(config_path, config),
             cache,
+            accounts: Accounts::default(),
             cache_unwritable: false,
             loaded: None,
             judged: Vec::new(),
@@ -135,12 +145,20 @@ impl Engine {
             badges: None,
             countdown: false,
             clock_watch: clock::ClockWatch::new(),
+            usage: Usage::default(),
+            looked_at: 0,
         }
     }
 
     /// Keep the badge files for the prompt hooks in `badges`.
     pub fn with_badges(mut self, badges: BadgeFiles) -> Engine {
         self.badges = Some(badges);
+        self
+    }
+
+    /// Remember each profile's account in `accounts` (else in memory only).
+    pub fn with_accounts(mut self, accounts: Accounts) -> Engine {
+        self.accounts = accounts;
         self
     }
 
@@ -272,11 +290,15 @@ impl Engine {
     /// Read and diagnose every profile; validate what has no fresh verdict; publish.
     fn refresh(&mut self) {
         let world = self.world();
-        let (loaded, diags) = check::diagnose_files(&world, &self.settings.config, None);
+        let memory = self.accounts.memory(None);
+        let (loaded, diags) = check::diagnose_files(&world, &self.settings.config, &memory, None);
         let plan = validate::plan(&world, &loaded.profiles, diags, &self.cache, false);
-        self.calls.spawn(plan.jobs);
-        let stale = self.stale_env_jobs(world.now().unix_timestamp());
-        self.calls.spawn(stale);
+        let now = world.now().unix_timestamp();
+        self.look_at_usage(&plan.judged, now);
+        let due = self.due(&plan.judged, plan.jobs, now);
+        self.calls.spawn(due, now);
+        let stale = self.stale_env_jobs(now);
+        self.calls.spawn(stale, now);
         self.judged = plan.judged;
         self.loaded = Some(loaded);
         self.publish();
@@ -300,18 +322,32 @@ impl Engine {
         }
         self.save_cache();
         let world = self.world();
+        let mut learned = false;
         for mut w in std::mem::take(&mut self.waiters) {
             for fp in &done {
                 w.pending.remove(fp);
             }
             if w.pending.is_empty() {
                 let (diags, skew) = validate::verdicts(&w.judged, &self.cache);
-                let _ = w.reply.send(check::report(&world, diags, skew));
+                learned |= self.answer(check::report(&world, diags, skew), w.reply);
             } else {
                 self.waiters.push(w);
             }
         }
-        self.publish();
+        if learned {
+            self.refresh();
+        } else {
+            self.publish();
+        }
+    }
+
+    /// Reply to a check; true when its verdicts taught a new account (an account the user
+    /// accepted: the profiles are then diagnosed again).
+    fn answer(&mut self, report: Report, reply: oneshot::Sender<Report>) -> bool {
+        let now = (self.clock)().unix_timestamp();
+        let learned = self.accounts.learn_and_save(&report.profiles, now);
+        let _ = reply.send(report);
+        learned
     }
 
     fn save_cache(&mut self) {
@@ -350,7 +386,11 @@ impl Engine {
             Some(creds) => self.shell_world(creds),
             None => self.world(),
         };
-        let (loaded, diags) = check::diagnose_files(&world, &self.settings.config, only.as_deref());
+        let memory = self
+            .accounts
+            .memory(check::accepting(only.as_deref(), validation));
+        let (loaded, diags) =
+            check::diagnose_files(&world, &self.settings.config, &memory, only.as_deref());
         if validation == Validation::Offline {
             let _ = reply.send(check::offline_report(&world, diags));
             return;
@@ -358,10 +398,16 @@ impl Engine {
         let fresh = validation == Validation::Fresh;
         let plan = validate::plan(&world, &loaded.profiles, diags, &self.cache, fresh);
         let pending: HashSet<String> = plan.jobs.keys().cloned().collect();
-        self.calls.spawn(plan.jobs);
+        let now = world.now().unix_timestamp();
+        if let Some(p) = &only {
+            self.usage.note(p, now);
+        }
+        self.calls.spawn(plan.jobs, now);
         if pending.is_empty() {
             let (diags, skew) = validate::verdicts(&plan.judged, &self.cache);
-            let _ = reply.send(check::report(&world, diags, skew));
+            if self.answer(check::report(&world, diags, skew), reply) {
+                self.refresh();
+            }
         } else {
             self.waiters.push(Waiter {
                 pending,
@@ -388,7 +434,10 @@ impl Engine {
             .map(|(k, s)| (k.clone(), self.env_view(s)))
             .collect();
         self.generation += 1;
-        let report = check::report(&world, diags, skew);
+        let mut report = check::report(&world, diags, skew);
+        let now = world.now().unix_timestamp();
+        self.accounts.learn_and_save(&report.profiles, now);
+        report.sts_calls = Some(self.calls.counts(now));
         self.notify(&report, &world);
         let snapshot = Snapshot {
             report,

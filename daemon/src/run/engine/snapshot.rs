@@ -5,8 +5,11 @@
 
 use crate::verdict::{ProfileVerdict, Report};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
+
+/// Distinct profile names noted between two looks of the engine.
+const MAX_ASKED: usize = 1024;
 
 /// What the socket server reads.
 #[derive(Debug, Default)]
@@ -35,15 +38,18 @@ impl Snapshot {
     }
 }
 
-/// The latest snapshot, shared between the engine (writer) and the server (readers).
+/// The latest snapshot, shared between the engine (writer) and the server (readers); and
+/// the profiles the server was asked about since the engine last looked.
 pub struct Shared {
     snapshot: watch::Sender<Arc<Snapshot>>,
+    asked: Mutex<HashMap<String, i64>>,
 }
 
 impl Default for Shared {
     fn default() -> Self {
         Shared {
             snapshot: watch::Sender::new(Arc::default()),
+            asked: Mutex::default(),
         }
     }
 }
@@ -56,6 +62,24 @@ impl Shared {
     /// Wakes on every publication (the newest snapshot only, however slow the reader).
     pub fn subscribe(&self) -> watch::Receiver<Arc<Snapshot>> {
         self.snapshot.subscribe()
+    }
+
+    /// A shell asked about `profile` at `at` (unix seconds): it is in use.
+    pub fn note_asked(&self, profile: &str, at: i64) {
+        // a bound on what a (same-user) client can make the daemon hold between looks
+        if let Ok(mut m) = self.asked.lock()
+            && (m.len() < MAX_ASKED || m.contains_key(profile))
+        {
+            m.insert(profile.to_string(), at);
+        }
+    }
+
+    /// The profiles asked about since the last call, and when.
+    pub(super) fn take_asked(&self) -> HashMap<String, i64> {
+        self.asked
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default()
     }
 
     pub(super) fn publish(&self, s: Snapshot) {

@@ -11,8 +11,9 @@ use tokio::time::Instant;
 const MAX_SLEEP: Duration = Duration::from_secs(300);
 
 impl Engine {
-    /// When a verdict goes stale, a credential crosses an expiry threshold, quiet hours
-    /// end with notifications held, or the skew is due; `None` when nothing is due.
+    /// When a verdict falls due ([`super::schedule`]), a credential crosses an expiry
+    /// threshold, quiet hours end with notifications held, or the skew is due; `None` when
+    /// nothing is due.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let now = (self.clock)();
         let now_unix = now.unix_timestamp();
@@ -45,19 +46,6 @@ impl Engine {
         }
         let secs = u64::try_from(next? - now_unix).unwrap_or(0);
         Some(Instant::now() + Duration::from_secs(secs).min(MAX_SLEEP))
-    }
-
-    /// When each cached verdict not being fetched goes stale.
-    fn revalidations(&self, now_unix: i64) -> Vec<i64> {
-        let fps = self
-            .judged
-            .iter()
-            .filter_map(|j| j.fp.as_ref())
-            .chain(self.env_subs.values().filter_map(|s| s.fp.as_ref()));
-        fps.filter(|fp| !self.calls.in_flight(fp))
-            .filter_map(|fp| self.cache.entries.get(fp))
-            .map(|e| e.fresh_until.max(now_unix + 1))
-            .collect()
     }
 
     /// The next moment a countdown in a badge file changes: a whole number of minutes before
