@@ -161,6 +161,20 @@ check() {
     say "dpkg -r: none of the package's ${#PATHS[@]} paths is left in /usr (${#before[@]} existed before: ${before[*]})"
 }
 
+# the hooks and status-bar snippets in /usr/share/credguard are what the installed
+# `credguard init NAME` prints (it quotes the path '…'; the files keep their own quotes)
+same_as_init() {
+    local pair name file unquote
+    unquote="s|\"/usr/bin/credguard\"|/usr/bin/credguard|g; s|'/usr/bin/credguard'|/usr/bin/credguard|g"
+    for pair in zsh:credguard.zsh bash:credguard.bash fish:credguard.fish tmux:tmux.conf \
+        waybar:waybar.jsonc i3blocks:i3blocks.conf polybar:polybar.ini swiftbar:swiftbar.sh; do
+        name="${pair%%:*}" file="/usr/share/credguard/${pair#*:}"
+        diff <(/usr/bin/credguard init "$name" | sed "$unquote") <(sed "$unquote" "$file") ||
+            die "$file differs from \`credguard init $name\` (above)"
+    done
+    say "/usr/share/credguard: each hook and snippet is what \`credguard init\` prints"
+}
+
 # what the installed package holds works: both binaries run, the hooks parse in their
 # shells, systemd's verifier accepts the units (any output is a failure)
 run_installed() {
@@ -176,6 +190,7 @@ run_installed() {
     zsh -n /usr/share/zsh/vendor-completions/_credguard
     fish --no-execute /usr/share/fish/vendor_completions.d/credguard.fish
     say "hooks and completions parse in bash, zsh and fish"
+    same_as_init
     tmp="$(mktemp -d)"
     mkdir -m 700 "$tmp/runtime"
     verify="$(cd "$tmp" && env -i HOME="$tmp" XDG_RUNTIME_DIR="$tmp/runtime" PATH=/usr/bin:/bin \
