@@ -2,7 +2,8 @@
 # Installs what the test suite needs, idempotently and without prompts (no stdin needed):
 #  - Debian packages: real shells (zsh, fish, bash) and tmux to drive them, shellcheck,
 #    a notification daemon (dunst) under Xvfb and a D-Bus session, systemd's verifier,
-#    Python's venv, faketime (a clock set back for one command);
+#    Python's venv, faketime (a clock set back for one command), and for the Debian
+#    package (scripts/deb.sh) dpkg-dev (dpkg-shlibdeps) and lintian;
 #  - a Python venv with moto's STS server, boto3 (the real STS peer of the tests) and the
 #    AWS CLI (the tests run the fixes credguard prints with it), at
 #    ${CREDGUARD_VENV:-$HOME/.cache/credguard/venv};
@@ -23,7 +24,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(zsh fish tmux bash shellcheck dunst xvfb xauth dbus dbus-x11 libnotify-bin systemd
-  python3 python3-venv ca-certificates faketime)
+  python3 python3-venv ca-certificates faketime dpkg-dev lintian)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -65,7 +65,7 @@ function _credguard_refresh --on-event fish_prompt
         set -q CREDGUARD_ASCII; and test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0; and set name .ascii/$name[1]
         if test -f $XDG_RUNTIME_DIR/credguard/badge/$name[1] -a $XDG_RUNTIME_DIR/credguard/badge/.proc/exe -ef $XDG_RUNTIME_DIR/credguard/badge/.exe
             read -g CREDGUARD_BADGE <$XDG_RUNTIME_DIR/credguard/badge/$name[1]; or set -g CREDGUARD_BADGE ''
-            return
+            return 0
         end
     end
     if test -n "$CREDGUARD_ASCII"; and test "$CREDGUARD_ASCII" != 0
