@@ -26,6 +26,8 @@ struct Figures {
     in_use: usize,
     /// The daemon's own count (`status --json`), GetCallerIdentity and AssumeRole.
     daemon: (u64, u64),
+    /// Unsigned clock probes (no credentials: in no audit log).
+    probes: usize,
 }
 
 fn profiles(users: &[Keys]) -> (String, String) {
@@ -60,7 +62,11 @@ fn simulate(moto: &Moto, users: &[Keys], config: &str) -> Figures {
     std::fs::write(user.config_file(), config).unwrap();
     let clock = user.dir.path().join("fake-clock");
     std::fs::write(&clock, "0").unwrap();
-    let _d = user.start_with(&[("CREDGUARD_FAKE_CLOCK_FILE", clock.to_str().unwrap())]);
+    // the FAKE offset is a day passing, not a clock set wrong (no jump, no skew)
+    let _d = user.start_with(&[
+        ("CREDGUARD_FAKE_CLOCK_FILE", clock.to_str().unwrap()),
+        ("CREDGUARD_FAKE_CLOCK_STEADY", "1"),
+    ]);
     for p in ["p0", "p14", "role0", "role4"] {
         user.wait_state(p, "ok", Duration::from_secs(60));
     }
@@ -78,7 +84,13 @@ fn simulate(moto: &Moto, users: &[Keys], config: &str) -> Figures {
     }
     let status = user.status();
     let counted = |k: &str| status["sts_calls"]["last_24h"][k].as_u64().unwrap();
-    let requests = moto.requests();
+    // the hourly clock probe is unsigned: no credentials, in no account's audit log
+    let (requests, probes): (Vec<_>, Vec<_>) =
+        moto.requests().into_iter().partition(|r| r.authorization);
+    assert!(
+        probes.iter().all(|r| r.access_key_id.is_none()),
+        "{probes:?}"
+    );
     let action = |a: &str| {
         requests
             .iter()
@@ -94,6 +106,7 @@ fn simulate(moto: &Moto, users: &[Keys], config: &str) -> Figures {
             .filter(|r| r.access_key_id.as_ref() == Some(p0))
             .count(),
         daemon: (counted("GetCallerIdentity"), counted("AssumeRole")),
+        probes: probes.len(),
     };
     assert_eq!(
         requests.len(),
@@ -135,13 +148,15 @@ fn a_day_of_one_shell_on_twenty_profiles_stays_within_sixty_sts_calls() {
     let total = |f: &Figures| f.get_caller_identity + f.assume_role;
     println!(
         "audit log, 24 simulated hours, 20 profiles (5 roles), one shell on one profile: \
-         {} STS calls ({} GetCallerIdentity, {} AssumeRole; {} for the profile in use) \
+         {} STS calls ({} GetCallerIdentity, {} AssumeRole; {} for the profile in use; \
+         plus {} unsigned clock probes, which carry no credentials and land in no audit log) \
          | old schedule, every verdict every 30 min, run the same way: {} ({} GetCallerIdentity, {} AssumeRole) \
          | target ≤ 60",
         total(&new),
         new.get_caller_identity,
         new.assume_role,
         new.in_use,
+        new.probes,
         total(&old),
         old.get_caller_identity,
         old.assume_role,

@@ -38,6 +38,10 @@ fn a_clock_jump_is_noticed_and_the_skew_measured_without_credentials() {
     user.wait_state("default", "ok", Duration::from_secs(30));
     let skew = user.status()["clock_skew_seconds"].as_f64().unwrap();
     assert!(skew.abs() < 60.0, "skew {skew}");
+    // a shell uses the profile (a jump re-asks what is in use; idle verdicts wait for
+    // their schedule, and the unsigned probe measures the skew for all)
+    let out = user.client(&["check", "--profile", "default"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
     moto.reset_requests();
 
     // 25 minutes ahead; `reload` only wakes the engine (the verdict is still fresh)

@@ -60,6 +60,20 @@ impl ClockWatch {
     }
 }
 
+/// Under the FAKE clock of tests (cargo feature `fake-clock`, never in release builds),
+/// `CREDGUARD_FAKE_CLOCK_STEADY=1` says the FAKE offset is simulated time passing (a day
+/// of timers in a minute), not a clock set wrong: it is neither a jump nor a skew.
+#[cfg(feature = "fake-clock")]
+fn steady_fake_clock() -> bool {
+    static STEADY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *STEADY.get_or_init(|| std::env::var_os("CREDGUARD_FAKE_CLOCK_STEADY").is_some())
+}
+
+#[cfg(not(feature = "fake-clock"))]
+fn steady_fake_clock() -> bool {
+    false
+}
+
 /// A jump: the wall clock moved `wall` seconds while the monotonic clock moved `mono`.
 pub fn jump(wall: f64, mono: f64) -> Option<f64> {
     let d = wall - mono;
@@ -71,6 +85,9 @@ impl Engine {
     /// FAKE offset in tests of the binary. Skews measured by the system clock (the SDK's
     /// `Date` capture) are the daemon clock's once this is added.
     pub(super) fn clock_offset(&self) -> f64 {
+        if steady_fake_clock() {
+            return 0.0;
+        }
         ((self.clock)() - OffsetDateTime::now_utc()).as_seconds_f64()
     }
 
@@ -83,7 +100,12 @@ impl Engine {
             // first look, or measured "in the future" (the clock went back): from now
             self.clock_watch.measured_at = Some(now);
         }
-        let jumped = self.clock_watch.observe(wall, Instant::now());
+        let seen = if steady_fake_clock() {
+            OffsetDateTime::now_utc()
+        } else {
+            wall
+        };
+        let jumped = self.clock_watch.observe(seen, Instant::now());
         if let Some(by) = jumped {
             tracing::warn!(
                 seconds = by,
