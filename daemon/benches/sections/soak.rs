@@ -158,6 +158,13 @@ fn report(samples: &[(u64, usize, u64)], secs: u64, scale: f64, counts: &[Arc<At
         cpu(warm, half, (n / 2 - n / 10).max(1) as f64),
         cpu(half, last, (n - n / 2).max(1) as f64),
     );
+    let tenths: Vec<String> = (1..=10)
+        .map(|t| format!("{}", samples[(n * t / 10).min(n - 1)].0 / 1024))
+        .collect();
+    println!(
+        "  RSS (MiB) at each tenth of the run: {}",
+        tenths.join(" → ")
+    );
     println!(
         "  method: the daemon on a closed STS port (every env key stays unknown and is retried with backoff), writers and clients on threads of this process at fixed rates; env submissions are all distinct (the daemon keeps at most 64); subscribers read for 3 s then hang up"
     );

@@ -182,9 +182,15 @@ impl Cache {
 
     pub fn save(&self) -> Result<(), CacheError> {
         let Some(dir) = &self.dir else { return Ok(()) };
-        let data = OnDisk {
+        // borrowed, not cloned: a save allocates only its bytes
+        #[derive(Serialize)]
+        struct OnDiskRef<'a> {
+            version: u32,
+            entries: &'a HashMap<String, Entry>,
+        }
+        let data = OnDiskRef {
             version: CACHE_VERSION,
-            entries: self.entries.clone(),
+            entries: &self.entries,
         };
         let bytes = serde_json::to_vec(&data).unwrap_or_default();
         write_atomic(&dir.join(CACHE_FILE), &bytes)
