@@ -345,3 +345,51 @@ fn missing_halves_are_added_with_the_aws_cli() {
         assert_eq!(p["state"], "ok", "{p:#}");
     }
 }
+
+/// Profiles the SDK refuses (`invalid-profile-config`): each fix is a command, and followed
+/// literally (the `sed` edit in a shell, `aws configure set` with the real AWS CLI and the
+/// placeholder filled in) the refusal is gone.
+#[test]
+fn refused_profiles_are_fixed_literally() {
+    let Some(aws) = aws_cli() else { return };
+    let config = "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\ncredential_source = Environment\n\
+                  [profile portal]\nsso_account_id = 123456789012\nsso_region = us-east-1\nsso_start_url = https://example.awsapps.com/start\n";
+    let home = home_with(
+        config,
+        &format!("[base]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"),
+    );
+    let (_, v, all) = check(home.path(), &[], &["--offline"]);
+    let refused = |v: &serde_json::Value, profile: &str| {
+        let d = support::profile_of(v, profile);
+        d["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["code"] == "invalid-profile-config")
+            .cloned()
+    };
+    let both = refused(&v, "deploy").unwrap_or_else(|| panic!("{all}"));
+    assert_eq!(both["location"], "~/.aws/config:4:21", "{both:#}");
+    let edit = quoted_command(both["fix"].as_str().unwrap());
+    assert_eq!(edit, "sed -i '4d' ~/.aws/config", "{both:#}");
+    let half = refused(&v, "portal").unwrap_or_else(|| panic!("{all}"));
+    let set = quoted_command(half["fix"].as_str().unwrap());
+    assert_eq!(
+        set,
+        "aws configure set sso_role_name <role name> --profile portal"
+    );
+
+    apply_edit(home.path(), &edit);
+    let filled = set.replace("<role name>", "ReadOnly");
+    let args: Vec<&str> = filled.split(' ').skip(1).collect();
+    run_aws(&aws, home.path(), &args);
+    let (_, v, all) = check(home.path(), &[], &["--offline"]);
+    for profile in ["deploy", "portal"] {
+        assert!(refused(&v, profile).is_none(), "{profile}: {all}");
+    }
+    // what is left is what the profiles are: a role to assume, an SSO login to make
+    assert!(
+        !codes(&support::profile_of(&v, "portal")).is_empty(),
+        "{all}"
+    );
+}

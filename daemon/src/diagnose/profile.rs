@@ -318,15 +318,64 @@ impl Ctx<'_> {
                 self.loc(&e.profile, "aws_access_key_id"),
                 configure("aws_secret_access_key", "<secret>"),
             ),
-            ChainErrorKind::InvalidConfig => (
-                Code::InvalidProfileConfig,
-                e.key
+            ChainErrorKind::InvalidConfig => {
+                let location = e
+                    .key
                     .and_then(|k| self.loc(&e.profile, k))
-                    .or_else(|| self.header_loc(&e.profile)),
-                "fix the profile as the message says".into(),
-            ),
+                    .or_else(|| self.header_loc(&e.profile));
+                let fix = invalid_config_fix(&e.profile, e.key, location.as_deref());
+                (Code::InvalidProfileConfig, location, fix)
+            }
         };
         Problem::error(code, location, e.message.clone(), fix)
+    }
+}
+
+/// The fix of a profile the SDK refuses (`key` is the property the refusal is about, at
+/// `location`): a command that, followed literally (placeholders filled in), removes it.
+fn invalid_config_fix(profile: &str, key: Option<&str>, location: Option<&str>) -> String {
+    let set = |k: &str, v: &str| format!("`aws configure set {k} {v} --profile {profile}`");
+    // the line at `location` deleted: `path:line:col`
+    let delete = || {
+        let mut parts = location?.rsplitn(3, ':');
+        let (_col, line, path) = (parts.next()?, parts.next()?, parts.next()?);
+        line.parse::<u32>().ok()?;
+        Some(format!(
+            "`{}`",
+            super::layout::sed(&format!("{line}d"), path)
+        ))
+    };
+    match key {
+        Some("credential_source") => match delete() {
+            Some(cmd) => format!(
+                "keep one of source_profile and credential_source: to keep source_profile, delete the credential_source line: {cmd}"
+            ),
+            None => "delete either source_profile or credential_source from the profile".into(),
+        },
+        Some("role_arn") => format!(
+            "name where the role's own credentials come from: {} (or credential_source)",
+            set("source_profile", "<profile with keys>")
+        ),
+        Some(k @ ("sso_start_url" | "sso_region")) if delete().is_some() => format!(
+            "the [sso-session] section holds {k}: delete it from the profile: {}",
+            delete().unwrap_or_default()
+        ),
+        Some("sso_session") => format!(
+            "define the sso-session it names (`aws configure sso-session`) or point it at one that exists: {}",
+            set("sso_session", "<session name>")
+        ),
+        Some(k @ ("sso_role_name" | "sso_account_id" | "sso_region" | "sso_start_url")) => {
+            let value = match k {
+                "sso_role_name" => "<role name>",
+                "sso_account_id" => "<account id>",
+                "sso_region" => "<region>",
+                _ => "<start url>",
+            };
+            set(k, value)
+        }
+        _ => format!(
+            "run `aws configure list --profile {profile}` and correct the setting the message names"
+        ),
     }
 }
 
