@@ -173,6 +173,8 @@ fn diag(key: &str, token: Option<&str>) -> Diagnosis {
             key_id: None,
             account: None,
             expected_account: None,
+            tools: Default::default(),
+            judging: Default::default(),
             identity: None,
             expires_at: None,
             problems: vec![],
@@ -185,6 +187,7 @@ fn diag(key: &str, token: Option<&str>) -> Diagnosis {
             roles: Vec::new(),
             expiry_hint: None,
         }),
+        readings: Default::default(),
     }
 }
 

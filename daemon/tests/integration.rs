@@ -14,6 +14,7 @@ mod context;
 mod context_verdicts;
 mod daemon;
 mod divergences;
+mod divergences_json;
 mod expiry;
 mod fake_sts;
 mod guard;

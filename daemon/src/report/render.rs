@@ -1,5 +1,7 @@
 //! Human-readable reports: `check` without `--json`, `doctor`, `status`. One block per
-//! profile with its columns aligned over the report; `doctor` leads with the profile the
+//! profile with its columns aligned over the report (and, where the readers of the files
+//! disagree, each one's state: `[cli ok, sdk invalid, js ok]`, and `(sdk only)` on a
+//! problem that breaks only some); `doctor` leads with the profile the
 //! asking shell uses, then groups the rest (broken, expiring, not validated, fine); causes
 //! that many profiles share (offline, DNS, throttling) are said once in the summary
 //! ([`super::summary`]), with a fix true for the command that printed the report.
@@ -9,6 +11,7 @@
 //! escapes in a report are these, and a client can take them out (`color::strip_sgr`).
 
 use super::summary;
+use crate::aws::readers::Reader;
 use crate::verdict::{Code, ProfileVerdict, Report, Severity, State};
 use std::fmt::Write;
 
@@ -175,6 +178,14 @@ fn block(out: &mut String, p: &ProfileVerdict, cols: &Columns, style: &Style) {
     if let Some(e) = &p.expires_at {
         let _ = write!(out, "  expires {}", clean(e));
     }
+    if !p.tools.agree() {
+        // the readers disagree: each one's state, as the tools would fare
+        let each: Vec<String> = Reader::ALL
+            .iter()
+            .map(|r| format!("{} {}", r.as_str(), state_word(style, p.tools.get(*r))))
+            .collect();
+        let _ = write!(out, "  [{}]", each.join(", "));
+    }
     out.push('\n');
     for pr in &p.problems {
         let sev = match pr.severity {
@@ -183,6 +194,10 @@ fn block(out: &mut String, p: &ProfileVerdict, cols: &Columns, style: &Style) {
             Severity::Info => style.paint("90", "info"),
         };
         let _ = write!(out, "  {sev}[{}]", pr.code.as_str());
+        if let Some(a) = &pr.affects {
+            let names: Vec<&str> = a.iter().map(|r| r.as_str()).collect();
+            let _ = write!(out, " ({} only)", names.join(", "));
+        }
         if let Some(l) = &pr.location {
             let _ = write!(out, " {}", clean(l));
         }

@@ -48,7 +48,7 @@ impl Engine {
         let fps = self
             .judged
             .iter()
-            .filter_map(|j| j.fp.as_ref())
+            .flat_map(|j| j.fp.iter().chain(j.others.iter().map(|(_, fp)| fp)))
             .chain(self.env_subs.values().filter_map(|s| s.fp.as_ref()));
         fps.filter(|fp| !self.calls.in_flight(fp))
             .filter_map(|fp| self.cache.entries.get(fp))
