@@ -4,7 +4,8 @@
 #    a notification daemon (dunst) under Xvfb and a D-Bus session, systemd's verifier,
 #    Python's venv, faketime (a clock set back for one command);
 #  - a Python venv with moto's STS server and boto3 (the real STS peer of the tests), at
-#    ${CREDGUARD_VENV:-$HOME/.cache/credguard/venv};
+#    ${CREDGUARD_VENV:-$HOME/.cache/credguard/venv}, and the AWS CLI v1 in it (the real
+#    `aws` the divergence fixtures are checked against);
 #  - cargo-nextest.
 # On a warm machine it installs nothing and takes well under a second. Uses sudo only
 # when not root.
@@ -13,6 +14,7 @@ set -euo pipefail
 VENV="${CREDGUARD_VENV:-$HOME/.cache/credguard/venv}"
 MOTO_VERSION="5.2.5"
 BOTO3_VERSION="1.44.5"
+AWSCLI_VERSION="1.46.3"
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -52,6 +54,14 @@ else
   "$VENV/bin/pip" install -q --disable-pip-version-check --no-input \
     "moto[server]==$MOTO_VERSION" "boto3==$BOTO3_VERSION" </dev/null
   moto_ok || { echo "setup: moto venv at $VENV is not usable after install" >&2; exit 1; }
+fi
+# awscli v1 vendors its own botocore, so it leaves the pinned boto3/botocore alone.
+if [ -x "$VENV/bin/aws" ]; then
+  echo "setup: AWS CLI present in $VENV"
+else
+  echo "setup: installing awscli==$AWSCLI_VERSION into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-input \
+    "awscli==$AWSCLI_VERSION" </dev/null
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then

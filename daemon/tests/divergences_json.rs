@@ -18,21 +18,37 @@ const TOK: &str = "IQoJb3JpZ2luX2VjEXAMPLE";
 
 /// A temporary HOME holding the case's files, with its keys replaced as `swap` says.
 fn home(case: &Case, swap: &dyn Fn(&str) -> String) -> tempfile::TempDir {
+    home_with(&swap(case.config), &swap(case.credentials))
+}
+
+/// A temporary HOME holding these two files.
+fn home_with(config: &str, credentials: &str) -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let aws = dir.path().join(".aws");
     std::fs::create_dir_all(&aws).unwrap();
-    for (name, text) in [("config", case.config), ("credentials", case.credentials)] {
+    for (name, text) in [("config", config), ("credentials", credentials)] {
         let path = aws.join(name);
-        std::fs::write(&path, swap(text)).unwrap();
+        std::fs::write(&path, text).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     dir
 }
 
 fn check(home: &Path, case: &Case, extra: &[&str], env: &[(&str, &str)]) -> Value {
+    check_profile(home, case.profile, case.name, extra, env)
+}
+
+/// `credguardd check --json --profile PROFILE` under `home`: that profile's entry.
+fn check_profile(
+    home: &Path,
+    profile: &str,
+    what: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_credguardd"))
-        .args(["check", "--json", "--profile", case.profile])
+        .args(["check", "--json", "--profile", profile])
         .args(extra)
         .env_clear()
         .env("HOME", home)
@@ -45,13 +61,12 @@ fn check(home: &Path, case: &Case, extra: &[&str], env: &[(&str, &str)]) -> Valu
     let stdout = String::from_utf8(out.stdout).unwrap();
     let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
         panic!(
-            "{}: {e}: {stdout}{}",
-            case.name,
+            "{what}: {e}: {stdout}{}",
             String::from_utf8_lossy(&out.stderr)
         )
     });
     assert_eq!(v["version"], 2);
-    crate::support::profile_of(&v, case.profile)
+    crate::support::profile_of(&v, profile)
 }
 
 /// The readers named in a problem's `affects` (all three when it is absent).
@@ -236,4 +251,85 @@ fn the_real_aws_cli_succeeds_exactly_when_the_cli_verdict_is_ok() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
+
+/// `[profile default]` and `[default]` in one config file: the AWS CLI takes `[default]`,
+/// the SDKs `[profile default]`. Each distinct reading is validated (one call each, none
+/// for a reading that equals another), and STS's answer on one reading breaks only the
+/// readers that take it.
+#[test]
+fn each_distinct_reading_is_validated_once() {
+    let Some(moto) = Moto::start() else { return };
+    let seeded = moto.seed(
+        &Seed::new()
+            .user("sdkuser")
+            .user("cliuser")
+            .user_with_deleted_key("gone"),
+    );
+    let (sdk, cli, gone) = (
+        seeded.user("sdkuser"),
+        seeded.user("cliuser"),
+        seeded.user("gone"),
+    );
+    let pair = |k: &crate::support::moto::Keys| {
+        format!(
+            "aws_access_key_id = {}\naws_secret_access_key = {}\n",
+            k.access_key_id, k.secret_access_key
+        )
+    };
+    let config = |cli_keys: &crate::support::moto::Keys| {
+        format!(
+            "[profile default]\n{}[default]\n{}",
+            pair(sdk),
+            pair(cli_keys)
+        )
+    };
+    let env = [("AWS_ENDPOINT_URL_STS", moto.endpoint.as_str())];
+    let run = |config: &str| {
+        let h = home_with(config, "");
+        moto.reset_requests();
+        check_profile(h.path(), "default", "two readings", &[], &env)
+    };
+
+    // both readings valid: two calls, one per distinct key, and every reader ok
+    let p = run(&config(cli));
+    assert_eq!(
+        p["tools"],
+        serde_json::json!({"cli": "ok", "sdk": "ok", "js": "ok"}),
+        "{p:#}"
+    );
+    assert_eq!(p["state"], "ok");
+    assert_eq!(
+        (
+            moto.calls_with(&sdk.access_key_id),
+            moto.calls_with(&cli.access_key_id)
+        ),
+        (1, 1)
+    );
+    assert_eq!(moto.sts_calls(), 2);
+
+    // the CLI's key is deleted: only the CLI breaks, and the message says so
+    let p = run(&config(gone));
+    assert_eq!(
+        p["tools"],
+        serde_json::json!({"cli": "invalid", "sdk": "ok", "js": "ok"}),
+        "{p:#}"
+    );
+    assert_eq!(p["state"], "invalid");
+    let rejected = errors(&p)
+        .into_iter()
+        .find(|q| q["code"] == "unknown-key")
+        .unwrap_or_else(|| panic!("no unknown-key: {p:#}"));
+    assert_eq!(rejected["affects"], serde_json::json!(["cli"]));
+    let msg = rejected["message"].as_str().unwrap();
+    assert!(
+        msg.contains("the AWS CLI (and boto3) fail on this"),
+        "{msg}"
+    );
+    assert_eq!(moto.sts_calls(), 2);
+
+    // readers that agree cost one call
+    let p = run(&format!("[profile default]\n{}", pair(sdk)));
+    assert_eq!(p["state"], "ok", "{p:#}");
+    assert_eq!(moto.sts_calls(), 1);
 }
