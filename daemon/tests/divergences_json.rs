@@ -333,3 +333,43 @@ fn each_distinct_reading_is_validated_once() {
     assert_eq!(p["state"], "ok", "{p:#}");
     assert_eq!(moto.sts_calls(), 1);
 }
+
+/// `doctor` says which tools config `tools` judges and which AWS tools are on the shell's
+/// PATH; a problem that breaks only a reader left out is a warning there.
+#[test]
+fn doctor_names_the_chosen_tools_and_those_on_path() {
+    use crate::support::daemon::User;
+    use std::os::unix::fs::PermissionsExt;
+    let user = User::new("http://127.0.0.1:9");
+    std::fs::write(user.config_file(), "tools = [\"cli\", \"js\"]\n").unwrap();
+    std::fs::write(user.credentials(), crate::divergences::CASES[8].credentials).unwrap();
+    let mode = std::fs::Permissions::from_mode(0o600);
+    std::fs::set_permissions(user.credentials(), mode).unwrap();
+    // stand-ins found on PATH (never run): what the look-up sees of installed tools
+    let bin = user.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for name in ["aws", "cdk"] {
+        std::fs::write(bin.join(name), "#!/bin/sh\nexit 1\n").unwrap();
+        let exe = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(bin.join(name), exe).unwrap();
+    }
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let _d = user.start();
+    let out = user.client(&["doctor"], &[("PATH", path.as_str())]);
+    let doctor = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        doctor.contains("  AWS tools on PATH: aws (cli), cdk (js);"),
+        "{doctor}"
+    );
+    assert!(
+        doctor.contains(
+            "tools judged (config `tools`): cli, js; what breaks only sdk (the Rust and Java SDKs) is a warning"
+        ),
+        "{doctor}"
+    );
+    assert!(
+        doctor.contains("warning[hidden-character] (sdk only) ~/.aws/credentials:2:41"),
+        "{doctor}"
+    );
+    assert!(!doctor.contains("invalid  "), "{doctor}");
+}

@@ -120,7 +120,36 @@ pub fn report(r: &Report, view: View, style: &Style) -> String {
         let _ = writeln!(out, "clock skew vs STS: {skew:+.1} s");
     }
     summary::write(&mut out, r, view, style);
+    if let View::Doctor { .. } = view {
+        out.push_str(&judged_tools(r));
+    }
     out
+}
+
+/// `doctor`'s last line: the readers config `tools` chose, whose failures make a profile
+/// invalid; the others' are warnings.
+fn judged_tools(r: &Report) -> String {
+    let chosen = r
+        .profiles
+        .first()
+        .map(|p| p.judging.chosen.clone())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| Reader::ALL.to_vec());
+    let names = |rs: &[Reader]| rs.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let left: Vec<Reader> = Reader::ALL
+        .into_iter()
+        .filter(|r| !chosen.contains(r))
+        .collect();
+    let mut line = format!("tools judged (config `tools`): {}", names(&chosen));
+    if !left.is_empty() {
+        let _ = write!(
+            line,
+            "; what breaks only {} ({}) is a warning",
+            names(&left),
+            Reader::names(&left)
+        );
+    }
+    line + "\n"
 }
 
 /// `doctor` over several profiles: the shell's first, then the others by group.
