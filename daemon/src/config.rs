@@ -56,6 +56,11 @@ pub struct Config {
     /// belongs to another account is `wrong-account`. An exact name wins over globs, a
     /// longer glob over a shorter one.
     pub accounts: BTreeMap<String, String>,
+    /// The readers of the AWS files whose failures count (`cli`: the AWS CLI and boto3,
+    /// `sdk`: the Rust and Java SDKs, `js`: the JS SDK, CDK, Serverless): a profile one of
+    /// them cannot use is `invalid` and turns the badge; the others' failures are still
+    /// reported, as warnings that name the tools.
+    pub tools: Vec<crate::aws::readers::Reader>,
 }
 
 impl Default for Config {
@@ -80,6 +85,7 @@ impl Default for Config {
             quiet_hours: None,
             never_validate_accounts: Vec::new(),
             accounts: BTreeMap::new(),
+            tools: crate::aws::readers::Reader::ALL.to_vec(),
         }
     }
 }
@@ -151,6 +157,9 @@ impl Config {
                 c.revalidate_idle,
                 c.in_use_seconds()
             ));
+        }
+        if c.tools.is_empty() {
+            return Err("tools: name at least one of \"cli\", \"sdk\", \"js\"".into());
         }
         Ok(c)
     }

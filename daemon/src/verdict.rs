@@ -1,17 +1,25 @@
 //! The verdict contract of DESIGN.md: what `check --json` and `status --json` print.
 
+mod tools;
+
+use crate::aws::readers::Reader;
 use serde::{Deserialize, Serialize};
+pub use tools::{Judging, Tools, tool_state};
 
-/// Version of the JSON verdict schema.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON verdict schema: 2 added `account` and `tools` per profile and
+/// `affects` per problem.
+pub const SCHEMA_VERSION: u32 = 2;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
     Ok,
     Expiring,
     Expired,
     Invalid,
+    #[default]
     Unknown,
     Skipped,
 }
@@ -186,8 +194,15 @@ pub struct Problem {
     pub severity: Severity,
     /// `~/.aws/credentials:3:41`, `env AWS_PROFILE`, or null when the problem has no place.
     pub location: Option<String>,
+    /// The readers this problem breaks; absent: all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affects: Option<Vec<Reader>>,
     pub message: String,
     pub fix: String,
+    /// An error for the readers in `affects`, reported as a warning because config `tools`
+    /// names none of them; not part of the JSON contract.
+    #[serde(skip)]
+    pub demoted: bool,
 }
 
 impl Problem {
@@ -204,9 +219,25 @@ impl Problem {
             code,
             severity,
             location,
+            affects: None,
             message: message.into(),
             fix: fix.into(),
+            demoted: false,
         }
+    }
+
+    /// The same problem, breaking only `readers` (all three: absent).
+    pub fn affecting(mut self, readers: &[Reader]) -> Problem {
+        let mut rs = readers.to_vec();
+        rs.sort();
+        rs.dedup();
+        self.affects = (rs.len() < Reader::ALL.len()).then_some(rs);
+        self
+    }
+
+    /// Does this problem break `reader`?
+    pub fn breaks(&self, reader: Reader) -> bool {
+        self.affects.as_ref().is_none_or(|a| a.contains(&reader))
     }
 
     pub fn error(
@@ -256,11 +287,18 @@ pub struct ProfileVerdict {
     pub account: Option<String>,
     pub identity: Option<Identity>,
     pub expires_at: Option<String>,
+    /// The verdict for each reader of the files; `state` is the worst over those config
+    /// `tools` names.
+    #[serde(default)]
+    pub tools: Tools,
     pub problems: Vec<Problem>,
     /// The account config `[accounts]` (or the remembered account) expects, carried from
     /// the offline pass to STS's answer; not part of the JSON contract.
     #[serde(skip)]
     pub expected_account: Option<Expectation>,
+    /// Which readers count and which STS accepted; not part of the JSON contract.
+    #[serde(skip)]
+    pub judging: Judging,
 }
 
 /// The account a profile is expected to hold, why, and where its key (or role) is set.

@@ -56,7 +56,7 @@ fn check_json_on_a_mix_of_broken_profiles() {
         assert!(!out.contains(s) && !err.contains(s), "{s} leaked");
     }
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
     assert!(v["checked_at"].as_str().unwrap().ends_with('Z'));
     assert!(v["clock_skew_seconds"].is_null());
     let profiles = v["profiles"].as_array().unwrap();
@@ -82,9 +82,21 @@ fn check_json_on_a_mix_of_broken_profiles() {
     assert_eq!(n["problems"][0]["code"], "hidden-character");
     assert_eq!(n["problems"][0]["severity"], "error");
     assert_eq!(n["problems"][0]["location"], "~/.aws/credentials:5:41");
+    // contract version 2: the AWS CLI and the JS SDK strip the NBSP, the SDK sends it
     assert_eq!(
         n["problems"][0]["message"],
-        "aws_access_key_id ends with U+00A0 NO-BREAK SPACE"
+        "aws_access_key_id ends with U+00A0 NO-BREAK SPACE: the Rust and Java SDKs send it, and AWS answers InvalidClientTokenId; the AWS CLI (and boto3) and the JS SDK (CDK, Serverless) read the value without it"
+    );
+    assert_eq!(n["problems"][0]["affects"], serde_json::json!(["sdk"]));
+    assert_eq!(
+        n["tools"],
+        serde_json::json!({"cli": "unknown", "sdk": "invalid", "js": "unknown"})
+    );
+    // where the readers agree, every problem breaks all of them: no `affects`
+    assert!(d["problems"][0].get("affects").is_none());
+    assert_eq!(
+        d["tools"],
+        serde_json::json!({"cli": "unknown", "sdk": "unknown", "js": "unknown"})
     );
     assert!(
         n["problems"][0]["fix"]
@@ -104,7 +116,14 @@ fn check_json_on_a_mix_of_broken_profiles() {
         "{out}"
     );
     assert!(
-        out.contains("error[hidden-character] ~/.aws/credentials:5:41"),
+        out.lines()
+            .next()
+            .unwrap()
+            .ends_with("  [cli unknown, sdk invalid, js unknown]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error[hidden-character] (sdk only) ~/.aws/credentials:5:41"),
         "{out}"
     );
     assert!(!out.contains('\x1b'));

@@ -173,6 +173,8 @@ fn diag(key: &str, token: Option<&str>) -> Diagnosis {
             key_id: None,
             account: None,
             expected_account: None,
+            tools: Default::default(),
+            judging: Default::default(),
             identity: None,
             expires_at: None,
             problems: vec![],
@@ -186,6 +188,7 @@ fn diag(key: &str, token: Option<&str>) -> Diagnosis {
             expiry_hint: None,
             written: Default::default(),
         }),
+        readings: Default::default(),
     }
 }
 

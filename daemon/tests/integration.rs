@@ -17,6 +17,7 @@ mod context;
 mod context_verdicts;
 mod daemon;
 mod divergences;
+mod divergences_json;
 mod expiry;
 mod fake_sts;
 mod fixes;

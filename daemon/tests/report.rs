@@ -17,6 +17,8 @@ fn profile(name: &str, state: State, source: SourceKind, problems: Vec<Problem>)
         identity: None,
         account: None,
         expected_account: None,
+        tools: Default::default(),
+        judging: Default::default(),
         expires_at: None,
         problems,
     }

@@ -148,15 +148,15 @@ fn canary_guard(config: &Config, d: &mut Diagnosis, account: &str, origin: &Orig
         .map(mask_key_id)
         .unwrap_or_default();
     d.verdict.account = Some(account.to_string());
-    d.verdict.problems.push(Problem {
-        code: Code::CanaryToken,
-        severity: Severity::Info,
-        location: origin.key_location.clone(),
-        message: format!(
+    d.verdict.problems.push(Problem::new(
+        Code::CanaryToken,
+        Severity::Info,
+        origin.key_location.clone(),
+        format!(
             "key {key} belongs to account {account}, {why}: credguard never sends it to AWS, as any call with it would set off the alarm of whoever planted it"
         ),
-        fix: "nothing to do if it is a tripwire you planted; otherwise delete the key from this profile".into(),
-    });
+        "nothing to do if it is a tripwire you planted; otherwise delete the key from this profile",
+    ));
     d.verdict.state = offline_state(&d.verdict.problems);
     d.material = None;
     true
@@ -277,17 +277,17 @@ pub fn confirm(d: &mut Diagnosis, id: &Identity) {
         && let KeyAccount::Decoded(decoded) = account::decode(&m.key_id)
         && decoded != id.account
     {
-        v.problems.push(Problem {
-            code: Code::AccountMismatch,
-            severity: Severity::Warning,
-            location: None,
-            message: format!(
+        v.problems.push(Problem::new(
+            Code::AccountMismatch,
+            Severity::Warning,
+            None,
+            format!(
                 "key {} decodes to account {decoded} but STS says it belongs to {}: the key id is forged (as canary services do) or credguard's decoding is wrong",
                 mask_key_id(&m.key_id),
                 id.account
             ),
-            fix: "check where this key came from".into(),
-        });
+            "check where this key came from",
+        ));
     }
     // a role profile whose role was not assumed: STS answered about its source only
     if v.source == SourceKind::AssumeRole && m.roles.is_empty() {

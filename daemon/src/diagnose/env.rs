@@ -78,6 +78,8 @@ impl Ctx<'_> {
             identity: None,
             account: None,
             expected_account: None,
+            tools: Default::default(),
+            judging: Default::default(),
             expires_at: None,
             problems: Vec::new(),
         };
@@ -122,6 +124,7 @@ impl Ctx<'_> {
         Diagnosis {
             verdict: v,
             material,
+            readings: Default::default(),
         }
     }
 

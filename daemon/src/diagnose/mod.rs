@@ -14,7 +14,9 @@
 //!   permissions);
 //! * `layout`: faults of the lines (wrapped values, indented continuations, hidden
 //!   characters in names, CR-only line ends), each with the edit that removes it;
-//! * `expiry`: expiry fields, expired and expiring.
+//! * `expiry`: expiry fields, expired and expiring;
+//! * `readers`: where the AWS CLI, the SDKs and the JS SDK read a profile's keys
+//!   differently, which readers each problem breaks, and each reading to validate.
 
 pub mod account;
 mod assume_role;
@@ -26,12 +28,14 @@ mod layout;
 mod login;
 mod process;
 mod profile;
+pub mod readers;
 mod sso;
 mod static_keys;
 mod values;
 
 use crate::aws::files::Loaded;
 use crate::aws::locate::{self, Selection};
+use crate::aws::readers::Reader;
 use crate::aws::scan::HeaderKind;
 use crate::config::Config;
 use crate::verdict::{Code, Problem, ProfileVerdict, Severity, mask_key_id, offline_state};
@@ -142,6 +146,27 @@ pub struct Diagnosis {
     pub verdict: ProfileVerdict,
     /// What STS should be asked about, when the offline pass found nothing fatal.
     pub material: Option<Material>,
+    /// Where the readers take different credentials ([`readers`]).
+    pub readings: Readings,
+}
+
+/// Where the readers take different credentials for a profile (DESIGN.md, "Readers"):
+/// which readers `material` stands for, and the other readings, each validated on its own
+/// (a fingerprint each, so a call is made only where they differ).
+#[derive(Clone, Debug, Default)]
+pub struct Readings {
+    /// The readers that take `material`; None: all three.
+    pub primary: Option<Vec<Reader>>,
+    /// Other readers' credentials, where they differ from `material` and pass the offline
+    /// checks.
+    pub others: Vec<(Vec<Reader>, Material)>,
+}
+
+impl Readings {
+    /// The readers that take `material`.
+    pub fn primary(&self) -> &[Reader] {
+        self.primary.as_deref().unwrap_or(&Reader::ALL)
+    }
 }
 
 pub struct Options<'a> {

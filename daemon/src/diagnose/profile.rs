@@ -21,6 +21,8 @@ impl Ctx<'_> {
             identity: None,
             account: None,
             expected_account: None,
+            tools: Default::default(),
+            judging: Default::default(),
             expires_at: None,
             problems: Vec::new(),
         };
@@ -30,7 +32,11 @@ impl Ctx<'_> {
                 problems.push(self.not_found(name, selected, selection));
             }
             verdict.problems = problems;
-            return Diagnosis { verdict, material };
+            return Diagnosis {
+                verdict,
+                material,
+                readings: Default::default(),
+            };
         }
         // a line fault or a parse error explains a missing key: said once, where it is
         let layout = self.layout(name);
@@ -83,7 +89,11 @@ impl Ctx<'_> {
             material = None;
         }
         verdict.problems = problems;
-        Diagnosis { verdict, material }
+        Diagnosis {
+            verdict,
+            material,
+            readings: Default::default(),
+        }
     }
 
     fn not_found(&self, name: &str, selected: bool, selection: &Selection) -> Problem {

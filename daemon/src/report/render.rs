@@ -1,5 +1,7 @@
 //! Human-readable reports: `check` without `--json`, `doctor`, `status`. One block per
-//! profile with its columns aligned over the report; `doctor` leads with the profile the
+//! profile with its columns aligned over the report (and, where the readers of the files
+//! disagree, each one's state: `[cli ok, sdk invalid, js ok]`, and `(sdk only)` on a
+//! problem that breaks only some); `doctor` leads with the profile the
 //! asking shell uses, then groups the rest (broken, expiring, not validated, fine); causes
 //! that many profiles share (offline, DNS, throttling) are said once in the summary
 //! ([`super::summary`]), with a fix true for the command that printed the report.
@@ -9,6 +11,7 @@
 //! escapes in a report are these, and a client can take them out (`color::strip_sgr`).
 
 use super::summary;
+use crate::aws::readers::Reader;
 use crate::verdict::{Code, ProfileVerdict, Report, Severity, State};
 use std::fmt::Write;
 
@@ -117,7 +120,36 @@ pub fn report(r: &Report, view: View, style: &Style) -> String {
         let _ = writeln!(out, "clock skew vs STS: {skew:+.1} s");
     }
     summary::write(&mut out, r, view, style);
+    if let View::Doctor { .. } = view {
+        out.push_str(&judged_tools(r));
+    }
     out
+}
+
+/// `doctor`'s last line: the readers config `tools` chose, whose failures make a profile
+/// invalid; the others' are warnings.
+fn judged_tools(r: &Report) -> String {
+    let chosen = r
+        .profiles
+        .first()
+        .map(|p| p.judging.chosen.clone())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| Reader::ALL.to_vec());
+    let names = |rs: &[Reader]| rs.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let left: Vec<Reader> = Reader::ALL
+        .into_iter()
+        .filter(|r| !chosen.contains(r))
+        .collect();
+    let mut line = format!("tools judged (config `tools`): {}", names(&chosen));
+    if !left.is_empty() {
+        let _ = write!(
+            line,
+            "; what breaks only {} ({}) is a warning",
+            names(&left),
+            Reader::names(&left)
+        );
+    }
+    line + "\n"
 }
 
 /// `doctor` over several profiles: the shell's first, then the others by group.
@@ -175,6 +207,14 @@ fn block(out: &mut String, p: &ProfileVerdict, cols: &Columns, style: &Style) {
     if let Some(e) = &p.expires_at {
         let _ = write!(out, "  expires {}", clean(e));
     }
+    if !p.tools.agree() {
+        // the readers disagree: each one's state, as the tools would fare
+        let each: Vec<String> = Reader::ALL
+            .iter()
+            .map(|r| format!("{} {}", r.as_str(), state_word(style, p.tools.get(*r))))
+            .collect();
+        let _ = write!(out, "  [{}]", each.join(", "));
+    }
     out.push('\n');
     for pr in &p.problems {
         let sev = match pr.severity {
@@ -183,6 +223,10 @@ fn block(out: &mut String, p: &ProfileVerdict, cols: &Columns, style: &Style) {
             Severity::Info => style.paint("90", "info"),
         };
         let _ = write!(out, "  {sev}[{}]", pr.code.as_str());
+        if let Some(a) = &pr.affects {
+            let names: Vec<&str> = a.iter().map(|r| r.as_str()).collect();
+            let _ = write!(out, " ({} only)", names.join(", "));
+        }
         if let Some(l) = &pr.location {
             let _ = write!(out, " {}", clean(l));
         }

@@ -195,6 +195,8 @@ mod tests {
             identity: None,
             account: None,
             expected_account: None,
+            tools: Default::default(),
+            judging: Default::default(),
             expires_at: None,
             problems: vec![Problem::error(
                 Code::MissingSecret,

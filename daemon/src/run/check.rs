@@ -29,6 +29,7 @@ pub fn diagnose_files(
     let loaded = files::load(world);
     let mut diags = diagnose::diagnose(world, &loaded, config, &Options { only });
     diagnose::account::annotate_with(world, &loaded, config, memory, &mut diags);
+    diagnose::readers::compare(world, &loaded, config, &mut diags);
     (loaded, diags)
 }
 
@@ -52,7 +53,8 @@ pub fn offline_report(world: &World, mut diags: Vec<Diagnosis>) -> Report {
 /// Mark every profile that could be validated but was not.
 pub fn mark_not_validated(diags: &mut [Diagnosis], why: &str) {
     for d in diags {
-        if d.material.is_some() && d.verdict.state != State::Ok {
+        let validatable = d.material.is_some() || !d.readings.others.is_empty();
+        if validatable && d.verdict.state != State::Ok {
             d.verdict.problems.push(Problem::info(
                 Code::NotValidated,
                 None,
@@ -64,12 +66,19 @@ pub fn mark_not_validated(diags: &mut [Diagnosis], why: &str) {
     }
 }
 
+/// The report of diagnoses: each profile's `tools` and `state` settled from its problems
+/// and what STS accepted.
 pub fn report(world: &World, diags: Vec<Diagnosis>, skew: Option<f64>) -> Report {
+    let settled = |d: Diagnosis| {
+        let mut v = d.verdict;
+        v.settle();
+        v
+    };
     Report {
         version: SCHEMA_VERSION,
         checked_at: expiry::format(world.now()),
         clock_skew_seconds: skew,
-        profiles: diags.into_iter().map(|d| d.verdict).collect(),
+        profiles: diags.into_iter().map(settled).collect(),
         sts_calls: None,
     }
 }

@@ -288,6 +288,8 @@ mod tests {
             key_id: None,
             account: None,
             expected_account: None,
+            tools: Default::default(),
+            judging: Default::default(),
             identity: None,
             expires_at: expires_at.map(str::to_string),
             problems: vec![Problem::error(

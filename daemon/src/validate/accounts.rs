@@ -145,6 +145,8 @@ mod tests {
             }),
             expires_at: None,
             problems: Vec::new(),
+            tools: Default::default(),
+            judging: Default::default(),
         }
     }
 

@@ -10,10 +10,11 @@ pub mod sts;
 pub mod target;
 
 use crate::aws::files::Profiles;
+use crate::aws::readers::Reader;
 use crate::config::Config;
 use crate::diagnose::{Diagnosis, Material};
 use crate::validate::cache::{Cache, Entry};
-use crate::verdict::{Code, state_of};
+use crate::verdict::Code;
 use crate::world::World;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -149,6 +150,8 @@ pub struct Job {
 pub struct Judged {
     pub diag: Diagnosis,
     pub fp: Option<String>,
+    /// The fingerprints of the other readings (`diag.readings.others`, in order).
+    pub others: Vec<(Vec<Reader>, String)>,
 }
 
 /// Diagnoses with their fingerprints, and the calls to make.
@@ -171,19 +174,30 @@ pub fn plan(
     let now = world.now().unix_timestamp();
     let mut jobs: HashMap<String, Job> = HashMap::new();
     let mut judged = Vec::with_capacity(diags.len());
+    let mut job_for = |m: &Material| {
+        let target = sts::target(world, profiles, m.profile.as_deref());
+        let fp = cache.fingerprint(m, &target);
+        if fresh || cache.fresh(&fp, now).is_none() {
+            jobs.entry(fp.clone()).or_insert_with(|| Job {
+                material: m.clone(),
+                target,
+            });
+        }
+        fp
+    };
     for d in diags {
-        let fp = d.material.as_ref().map(|m| {
-            let target = sts::target(world, profiles, m.profile.as_deref());
-            let fp = cache.fingerprint(m, &target);
-            if fresh || cache.fresh(&fp, now).is_none() {
-                jobs.entry(fp.clone()).or_insert_with(|| Job {
-                    material: m.clone(),
-                    target,
-                });
-            }
-            fp
+        let fp = d.material.as_ref().map(&mut job_for);
+        let others = d
+            .readings
+            .others
+            .iter()
+            .map(|(readers, m)| (readers.clone(), job_for(m)))
+            .collect();
+        judged.push(Judged {
+            diag: d,
+            fp,
+            others,
         });
-        judged.push(Judged { diag: d, fp });
     }
     Plan { judged, jobs }
 }
@@ -194,40 +208,78 @@ pub fn verdicts(judged: &[Judged], cache: &Cache) -> (Vec<Diagnosis>, Option<f64
     let mut out = Vec::with_capacity(judged.len());
     for j in judged {
         let mut d = j.diag.clone();
-        let entry = j.fp.as_ref().and_then(|fp| cache.entries.get(fp));
-        let Some(entry) = entry else {
-            out.push(d);
-            continue;
-        };
-        if let Some(s) = entry.skew_seconds
-            && newest_skew.is_none_or(|(t, _)| entry.checked_at > t)
-        {
-            newest_skew = Some((entry.checked_at, s));
+        let primary = j.fp.as_ref().and_then(|fp| cache.entries.get(fp));
+        let others = j
+            .others
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, fp))| Some((i, cache.entries.get(fp)?)));
+        let entries: Vec<(Option<usize>, &Entry)> = primary
+            .map(|e| (None, e))
+            .into_iter()
+            .chain(others.map(|(i, e)| (Some(i), e)))
+            .collect();
+        for (reading, entry) in &entries {
+            if let Some(s) = entry.skew_seconds
+                && newest_skew.is_none_or(|(t, _)| entry.checked_at > t)
+            {
+                newest_skew = Some((entry.checked_at, s));
+            }
+            fold(&mut d, *reading, entry);
         }
-        apply(&mut d, entry);
+        if !entries.is_empty() {
+            d.verdict.settle();
+        }
         out.push(d);
     }
     (out, newest_skew.map(|(_, s)| s))
 }
 
-/// Fold a cached verdict into a diagnosis.
+/// Fold a cached verdict of the diagnosis's (primary) credentials into it.
 pub fn apply(d: &mut Diagnosis, entry: &Entry) {
+    fold(d, None, entry);
+    d.verdict.settle();
+}
+
+/// Fold the verdict on one reading (None: `d.material`; `Some(i)`: `d.readings.others[i]`)
+/// into a diagnosis: STS's problems break the readers of that reading.
+fn fold(d: &mut Diagnosis, reading: Option<usize>, entry: &Entry) {
+    let (readers, material): (Option<Vec<Reader>>, Option<&Material>) = match reading {
+        None => (d.readings.primary.clone(), d.material.as_ref()),
+        Some(i) => {
+            let (rs, m) = &d.readings.others[i];
+            (Some(rs.clone()), Some(m))
+        }
+    };
+    let hint = material.and_then(|m| m.expiry_hint.clone());
     let v = &mut d.verdict;
-    if let Some(m) = d.material.as_ref() {
-        v.problems.extend(sts::problem_for(&entry.outcome, m));
+    let mine = |p: crate::verdict::Problem| match &readers {
+        Some(rs) => crate::diagnose::readers::explain(p.affecting(rs)),
+        None => p,
+    };
+    // located at the reading's own key lines, its fix naming the profile that holds them
+    if let Some(m) = material {
+        v.problems
+            .extend(sts::problem_for(&entry.outcome, m).into_iter().map(mine));
     }
-    v.problems
-        .extend(entry.skew_seconds.and_then(sts::skew_problem));
-    let accepted = matches!(entry.outcome, Outcome::Valid(_));
-    let hint = d.material.as_ref().and_then(|m| m.expiry_hint.as_deref());
-    if accepted && let Some(hint) = hint {
+    if reading.is_none() || d.material.is_none() {
+        v.problems
+            .extend(entry.skew_seconds.and_then(sts::skew_problem));
+    }
+    let Outcome::Valid(id) = &entry.outcome else {
+        return;
+    };
+    let readers = readers.unwrap_or_else(|| Reader::ALL.to_vec());
+    v.judging.accepted.extend(readers);
+    if let Some(hint) = &hint {
         stale_expiry(v, hint);
     }
-    if let Outcome::Valid(id) = &entry.outcome {
+    if v.identity.is_none() {
         v.identity = Some(id.clone());
+    }
+    if reading.is_none() {
         crate::diagnose::account::confirm(d, id);
     }
-    d.verdict.state = state_of(&d.verdict.problems, accepted);
 }
 
 /// STS accepts credentials whose expiry field (at `hint`) says past: the field is left over

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use credguard::aws::readers::Reader;
 
 #[test]
 fn sso_token_cache() {
@@ -60,10 +61,21 @@ fn bad_files_are_located_and_others_still_diagnosed() {
     let v = h.run();
     let pr = problem(profile(&v, "x"), Code::ParseError);
     assert_eq!(pr.location.as_deref(), Some("~/.aws/config:2:10"));
-    // the selected profile is warned (its config settings are gone) but stays usable
+    // the selected profile is warned (its config settings are gone) but stays usable for
+    // the SDK and the JS SDK; botocore cannot decode the config file, so the AWS CLI fails
     let d = profile(&v, "default");
     assert_eq!(problem(d, Code::ParseError).severity, Severity::Warning);
-    assert_eq!(d.state, State::Unknown);
+    assert_eq!((d.tools.sdk, d.tools.js), (State::Unknown, State::Unknown));
+    let cli = d
+        .problems
+        .iter()
+        .find(|p| p.affects.as_deref() == Some(&[Reader::Cli][..]))
+        .unwrap_or_else(|| panic!("no cli-only problem: {d:#?}"));
+    assert_eq!(
+        (cli.code, cli.location.as_deref()),
+        (Code::ParseError, Some("~/.aws/config"))
+    );
+    assert_eq!((d.tools.cli, d.state), (State::Invalid, State::Invalid));
 
     // a directory where the credentials file should be
     let h = Home::new("", "[profile a]\nregion = us-east-1\n").env("AWS_PROFILE", "a");

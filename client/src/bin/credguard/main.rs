@@ -40,6 +40,7 @@ mod help;
 mod init;
 mod reports;
 mod service;
+mod tools;
 mod watch;
 
 use credguard_client::color::ColorChoice;

@@ -165,6 +165,7 @@ pub(crate) fn shell_section(path: &Path, paint: bool) -> String {
                 &format!("  prompt hook: not loaded in this shell: {how}, then open a new shell\n");
         }
     }
+    s += &crate::tools::installed_line(std::env::var_os("PATH").as_deref());
     let (_, origin) = credguard_client::paths::resolve_socket(&process_env);
     let why = match origin {
         credguard_client::paths::SocketOrigin::Override => "CREDGUARD_SOCKET",

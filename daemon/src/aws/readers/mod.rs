@@ -19,8 +19,12 @@ use crate::aws::locate::FileKind;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
-/// A family of tools that read the files the same way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A family of tools that read the files the same way (`cli`, `sdk`, `js` in the JSON and
+/// in config `tools`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Reader {
     Cli,
     Sdk,
@@ -35,6 +39,17 @@ impl Reader {
             Reader::Cli => "cli",
             Reader::Sdk => "sdk",
             Reader::Js => "js",
+        }
+    }
+
+    /// The tools of several readers, as a message names them (`the AWS CLI (and boto3) and
+    /// the JS SDK (CDK, Serverless)`).
+    pub fn names(readers: &[Reader]) -> String {
+        let names: Vec<&str> = readers.iter().map(|r| r.tools()).collect();
+        match names.split_last() {
+            None => String::new(),
+            Some((last, [])) => (*last).to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
         }
     }
 

@@ -355,7 +355,7 @@ impl Engine {
         let in_use: HashSet<&str> = self
             .judged
             .iter()
-            .filter_map(|j| j.fp.as_deref())
+            .flat_map(schedule::fingerprints)
             .chain(self.env_subs.values().filter_map(|s| s.fp.as_deref()))
             .collect();
         self.cache.prune(now, MAX_CACHED_VERDICTS, &in_use);

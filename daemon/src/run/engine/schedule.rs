@@ -36,7 +36,7 @@ impl Engine {
         judged
             .iter()
             .filter(|j| self.in_use(&j.diag.verdict.profile, now))
-            .filter_map(|j| j.fp.as_deref())
+            .flat_map(fingerprints)
             .collect()
     }
 
@@ -74,7 +74,7 @@ impl Engine {
         let used = self.fps_in_use(&self.judged, now);
         let every = self.calls.validator.ok_interval;
         let mut out = Vec::new();
-        for fp in self.judged.iter().filter_map(|j| j.fp.as_deref()) {
+        for fp in self.judged.iter().flat_map(fingerprints) {
             if self.calls.in_flight(fp) {
                 continue;
             }
@@ -94,4 +94,12 @@ impl Engine {
         }
         out.into_iter().map(|t| t.max(now + 1)).collect()
     }
+}
+
+/// Every credential set a profile is judged by: its own reading's and each other reader's
+/// that differs ([`Judged::others`]).
+pub(super) fn fingerprints(j: &Judged) -> impl Iterator<Item = &str> {
+    j.fp.as_deref()
+        .into_iter()
+        .chain(j.others.iter().map(|(_, fp)| fp.as_str()))
 }
