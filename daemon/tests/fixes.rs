@@ -187,10 +187,12 @@ fn a_hidden_character_is_fixed_with_the_aws_cli() {
     let p = &d["problems"][0];
     assert_eq!(p["code"], "hidden-character", "{d:#}");
     assert_eq!(p["location"], "~/.aws/credentials:2:41", "{d:#}");
+    // the SDKs send the NBSP, the AWS CLI and the JS SDK strip it (issue 17: affects)
     assert_eq!(
         p["message"],
-        "aws_access_key_id ends with U+00A0 NO-BREAK SPACE"
+        "aws_access_key_id ends with U+00A0 NO-BREAK SPACE: the Rust and Java SDKs send it, and AWS answers InvalidClientTokenId; the AWS CLI (and boto3) and the JS SDK (CDK, Serverless) read the value without it"
     );
+    assert_eq!(p["affects"], serde_json::json!(["sdk"]), "{d:#}");
     let command = p["fix"]
         .as_str()
         .unwrap()
