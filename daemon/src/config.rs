@@ -49,6 +49,9 @@ pub struct Config {
     /// belongs to another account is `wrong-account`. An exact name wins over globs, a
     /// longer glob over a shorter one.
     pub accounts: BTreeMap<String, String>,
+    /// `[guard]`: the shells' pre-command guard (`mode`, `commands`), which the hooks read
+    /// from the badge directory (`crate::run::guard`).
+    pub guard: crate::run::guard::GuardConfig,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             quiet_hours: None,
             never_validate_accounts: Vec::new(),
             accounts: BTreeMap::new(),
+            guard: crate::run::guard::GuardConfig::default(),
         }
     }
 }
