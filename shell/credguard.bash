@@ -16,18 +16,26 @@
 #   CREDGUARD_GUARD           warn (default) | ask | block | off: the pre-command guard below
 #   CREDGUARD_GUARD_COMMANDS  your own guarded commands: 'helm upgrade=20;make deploy=30'
 #                             (a command prefix = the minutes it runs; yours come first)
+# The two guard settings win over config.toml's [guard] table (mode, commands), which the
+# daemon keeps in its badge directory for the hook to read at each prompt (builtins).
 # Loading it twice changes nothing; safe under set -u and set -e.
 #
 # The pre-command guard (a DEBUG trap, chained after any trap already set, armed at each
 # prompt): before a simple command that starts with a guarded command (terraform apply,
-# cdk deploy… see _credguard_guarded) it runs `credguard exec --check` once, which
-# prints one line to stderr when the credentials the command would use are invalid,
-# expired, not validated, or expire before its expected minutes; ask: y/N before it runs,
-# block: it does not run (extdebug, switched on only then). Other commands cost a few
-# pattern tests, no process.
+# cdk deploy… see _credguard_guarded) it prints one line to stderr when the credentials
+# the command would use are invalid, expired, not validated, or expire before its
+# expected minutes; ask: y/N before it runs, block: it does not run (extdebug, switched on
+# only then). It judges from the record the daemon keeps for the profile
+# (client/src/guardfile.rs) with builtins and $EPOCHSECONDS (bash >= 5); without a record
+# (env credentials, a name that is not its own file name, no daemon alive, a first
+# verdict being fetched) it runs `credguard exec --check` once, which prints the same
+# line. Other commands cost a few pattern tests, no process.
 
 CREDGUARD_BADGE=''
 _credguard_shown=''
+# config.toml's [guard] table as the daemon keeps it; empty: none (the defaults)
+_credguard_cfg_mode=''
+_credguard_cfg_cmds=''
 # tells `credguard doctor` that the hook is loaded
 export CREDGUARD_HOOK=bash
 
@@ -54,8 +62,25 @@ _credguard_from_file() {
   return 0
 }
 
+# config.toml's [guard] from the settings file $1 (client/src/guardfile.rs), builtins only.
+_credguard_guard_settings() {
+  local line
+  _credguard_cfg_mode='' _credguard_cfg_cmds=''
+  while IFS= read -r line; do
+    case $line in
+      mode=*) _credguard_cfg_mode=${line#mode=} ;;
+      commands=*) _credguard_cfg_cmds=${line#commands=} ;;
+    esac
+  done <"$1"
+}
+
 _credguard_prompt() {
   local status=$? code=''
+  if [[ -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* && -f $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings ]]; then
+    _credguard_guard_settings "$XDG_RUNTIME_DIR/credguard/badge/.guard/.settings" 2>/dev/null || true
+  else
+    _credguard_cfg_mode='' _credguard_cfg_cmds=''
+  fi
   # No redirection on the command: with one, bash forks twice for the substitution
   # (≈ 0.3 ms, half the hook's cost; BENCHMARKS.md). `credguard prompt` never writes to
   # stderr; a missing binary is caught by the -x test instead of a 2>/dev/null.
@@ -128,10 +153,11 @@ _credguard_guard_match() {
   local line=$1 entry i
   case ${line%%[[:space:]]*} in
     terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) ;;
-    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 1 ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-}$_credguard_cfg_cmds ]] || return 1 ;;
   esac
   local IFS=';'
-  for entry in ${CREDGUARD_GUARD_COMMANDS-}; do
+  # the environment's first, then config.toml's, then the built-in ones
+  for entry in ${CREDGUARD_GUARD_COMMANDS-} $_credguard_cfg_cmds; do
     if [[ "$line " == "${entry%=*} "* ]]; then
       _credguard_match=("${entry%=*}" "${entry##*=}")
       return 0
@@ -146,28 +172,93 @@ _credguard_guard_match() {
   return 1
 }
 
+# Seconds as `credguard` writes them (client/src/rules.rs short_duration), in REPLY.
+_credguard_dur() {
+  local s=$1
+  ((s >= 0)) || s=0
+  if ((s < 60)); then
+    REPLY=${s}s
+  elif ((s < 3600)); then
+    REPLY=$((s / 60))m
+  elif ((s < 86400)); then
+    printf -v REPLY '%dh%02dm' $((s / 3600)) $((s % 3600 / 60))
+  else
+    REPLY=$((s / 86400))d
+  fi
+}
+
+# The guard record (client/src/guardfile.rs) of the profile that command $1, expected to
+# run $2 minutes, would use, builtins only: 0 when the credentials last, 4 when they do
+# not (the line printed, as `credguard exec --check` prints it), 1 when there is no record
+# to go by.
+_credguard_guard_file() {
+  [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${CREDGUARD_SOCKET-} ]] || return 1
+  [[ ${XDG_RUNTIME_DIR-} == /* && -n ${EPOCHSECONDS-} && $2 =~ ^[0-9]+$ ]] || return 1
+  local dir=$XDG_RUNTIME_DIR/credguard/badge
+  local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE:-default}}
+  [[ $name == [A-Za-z0-9_]* && $name != *[!A-Za-z0-9._-]* ]] || return 1
+  [[ -f $dir/.guard/$name && $dir/.proc/exe -ef $dir/.exe ]] || return 1
+  local line why='' expires='' expired='' short='' need=$(($2 * 60)) now=$EPOCHSECONDS
+  while IFS= read -r line; do
+    case $line in
+      refuse=*) why=${line#refuse=} ;;
+      expires=*) expires=${line#expires=} ;;
+      expired=*) expired=${line#expired=} ;;
+      short=*) short=${line#short=} ;;
+    esac
+  done <"$dir/.guard/$name" 2>/dev/null || true
+  if [[ -n $why ]]; then
+    :
+  elif [[ ! $expires =~ ^[0-9]+$ ]]; then
+    return 0
+  elif ((expires <= now)); then
+    _credguard_dur $((now - expires))
+    why=${expired//'{ago}'/$REPLY}
+  elif ((expires - now < need)); then
+    _credguard_dur $((expires - now))
+    why=${short//'{left}'/$REPLY}
+    _credguard_dur "$need"
+    why=${why//'{need}'/$REPLY}
+  else
+    return 0
+  fi
+  echo "credguard: before $1: $why" >&2
+  return 4
+}
+
 # The DEBUG trap: non-zero (with extdebug on) skips the command.
 _credguard_guard() {
   [[ $_credguard_armed == 1 ]] || return 0
   # the cheap test inline (a function call costs as much as the rest)
   case ${BASH_COMMAND%%[[:space:]]*} in
     terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) ;;
-    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 0 ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-}$_credguard_cfg_cmds ]] || return 0 ;;
   esac
-  [[ ${CREDGUARD_GUARD-warn} != off ]] || return 0
+  local mode=${CREDGUARD_GUARD:-${_credguard_cfg_mode:-warn}}
+  [[ $mode != off ]] || return 0
   _credguard_guard_match "$BASH_COMMAND" || return 0
   # once per command line
   _credguard_armed=0
   local answer='' rc=0
-  "::CREDGUARD::" exec --check --for "${_credguard_match[0]}" --min-remaining "${_credguard_match[1]}" || rc=$?
+  _credguard_guard_file "${_credguard_match[0]}" "${_credguard_match[1]}" || rc=$?
+  if [[ $rc == 1 ]]; then
+    rc=0
+    "::CREDGUARD::" exec --check --for "${_credguard_match[0]}" --min-remaining "${_credguard_match[1]}" || rc=$?
+  fi
   [[ $rc == 4 ]] || return 0
-  case ${CREDGUARD_GUARD-warn} in
+  case $mode in
     ask)
       read -r -n 1 -p "credguard: run it anyway? [y/N] " answer </dev/tty || answer=''
       echo >&2
       [[ $answer == [yY] ]] && return 0
       ;;
-    block) echo "credguard: not run (CREDGUARD_GUARD=block)" >&2 ;;
+    block)
+      if [[ -n ${CREDGUARD_GUARD-} ]]; then
+        echo "credguard: not run (CREDGUARD_GUARD=block)" >&2
+      else
+        echo 'credguard: not run ([guard] mode = "block" in config.toml)' >&2
+      fi
+      ;;
     *) return 0 ;;
   esac
   _credguard_extdebug=1
