@@ -17,6 +17,7 @@ mod divergences;
 mod expiry;
 mod fake_sts;
 mod guard;
+mod guard_files;
 mod in_process;
 mod install;
 mod moto;
