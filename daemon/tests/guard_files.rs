@@ -212,7 +212,11 @@ fn config_table(shell: &str) {
     assert!(s.contains("credguard: before helm upgrade:"), "{s}");
     assert!(!s.contains("not run"), "{s}");
 
-    // a bad value: said with its line; the table in force stays
+    bad_value_keeps_the_table(&user, &settings);
+}
+
+/// A bad value: said with its line; the table in force stays.
+fn bad_value_keeps_the_table(user: &User, settings: &std::path::Path) {
     std::fs::write(
         user.config_file(),
         "[guard]\nmode = \"blok\"\ncommands = { \"helm upgrade\" = 30 }\n",
@@ -226,7 +230,7 @@ fn config_table(shell: &str) {
         "{said}"
     );
     assert_eq!(
-        std::fs::read_to_string(&settings).unwrap(),
+        std::fs::read_to_string(settings).unwrap(),
         "mode=block\ncommands=helm upgrade=30\n"
     );
 }
