@@ -16,43 +16,85 @@
 #   CREDGUARD_GUARD           warn (default) | ask | block | off: the pre-command guard below
 #   CREDGUARD_GUARD_COMMANDS  your own guarded commands: 'helm upgrade=20;make deploy=30'
 #                             (a command prefix = the minutes it runs; yours come first)
+# The two guard settings win over config.toml's [guard] table (mode, commands), which the
+# daemon keeps in its badge directory for the hook to read at each prompt (builtins).
 # Loading it twice changes nothing; safe under set -u and set -e.
 #
 # The pre-command guard (a DEBUG trap, chained after any trap already set, armed at each
 # prompt): before a simple command that starts with a guarded command (terraform apply,
-# cdk deploy… see _credguard_guarded) it runs `credguard exec --check` once, which
-# prints one line to stderr when the credentials the command would use are invalid,
-# expired, not validated, or expire before its expected minutes; ask: y/N before it runs,
-# block: it does not run (extdebug, switched on only then). Other commands cost a few
-# pattern tests, no process.
+# cdk deploy… see _credguard_guarded) it prints one line to stderr when the credentials
+# the command would use are invalid, expired, not validated, or expire before its
+# expected minutes; ask: y/N before it runs, block: it does not run (extdebug, switched on
+# only then). It judges from the record the daemon keeps for the profile
+# (client/src/guardfile.rs) with builtins and $EPOCHSECONDS (bash >= 5); without a record
+# (env credentials, a name that is not its own file name, no daemon alive, a first
+# verdict being fetched) it runs `credguard exec --check` once, which prints the same
+# line. Other commands cost a few pattern tests, no process.
 
 CREDGUARD_BADGE=''
 _credguard_shown=''
 # what _credguard_shown was made from (never the same as a real badge at first)
-_credguard_key=$'\n\n'
+_credguard_painted=$'\n\n'
+# the settings _credguard_path was worked out from (never the same as real ones at first)
+_credguard_seen=$'\n\n'
+_credguard_path=''
+# config.toml's [guard] table as the daemon keeps it; empty: none (the defaults)
+_credguard_cfg_mode=''
+_credguard_cfg_cmds=''
 # tells `credguard doctor` that the hook is loaded
 export CREDGUARD_HOOK=bash
 
+# config.toml's [guard] from the settings file $1 (client/src/guardfile.rs), builtins only.
+_credguard_guard_settings() {
+  local line
+  _credguard_cfg_mode='' _credguard_cfg_cmds=''
+  while IFS= read -r line; do
+    case $line in
+      mode=*) _credguard_cfg_mode=${line#mode=} ;;
+      commands=*) _credguard_cfg_cmds=${line#commands=} ;;
+    esac
+  done <"$1"
+}
+
+# Where this shell's badge file is (client/src/badgefile.rs), worked out again only when
+# a setting it depends on changed: _credguard_path, empty when the client answers instead
+# (a moved socket, a name that is not its own file name; a set-but-empty name names no
+# profile the tools find, and the client asks the daemon).
+_credguard_locate() {
+  _credguard_seen=$_credguard_key
+  _credguard_path=''
+  local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}} dir=${XDG_RUNTIME_DIR-}/credguard/badge
+  [[ -z ${CREDGUARD_SOCKET-} && $dir == /* ]] || return 0
+  if [[ -z $name ]]; then
+    [[ -z ${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x} ]] || return 0
+    name=.none
+  elif [[ $name != [A-Za-z0-9_]* || $name == *[!A-Za-z0-9._-]* ]]; then
+    return 0
+  fi
+  [[ -z ${CREDGUARD_ASCII-} || ${CREDGUARD_ASCII-} == 0 ]] || name=.ascii/$name
+  _credguard_path=$dir/$name
+  _credguard_dir=$dir
+}
+
 _credguard_prompt() {
   local status=$?
-  # The fast path, inline (a function call costs as much as its body): this shell's badge
-  # file (client/src/badgefile.rs), builtins only. Taken without env credentials, with the
-  # socket in its default place, for a name that is its own file name (or no name: .none),
-  # and while the daemon is alive: the program at its pid (.proc → /proc/<pid>) is the
+  # config.toml's [guard], when the daemon keeps one (one file test otherwise)
+  if [[ -f ${XDG_RUNTIME_DIR-}/credguard/badge/.guard/.settings && -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* ]]; then
+    _credguard_guard_settings "$XDG_RUNTIME_DIR/credguard/badge/.guard/.settings" 2>/dev/null || :
+  elif [[ -n $_credguard_cfg_mode$_credguard_cfg_cmds ]]; then
+    _credguard_cfg_mode='' _credguard_cfg_cmds=''
+  fi
+  # The fast path (builtins only): this shell's badge file, without env credentials and
+  # while the daemon is alive: the program at its pid (.proc → /proc/<pid>) is the
   # daemon's (.exe), two stats and no read. Otherwise `credguard prompt` answers. No
   # redirection on its command: with one, bash forks twice for the substitution (≈ 0.3 ms;
   # BENCHMARKS.md); it never writes to stderr, and a missing binary fails the -x test.
-  _credguard_file=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}}
-  _credguard_dir=${XDG_RUNTIME_DIR-}/credguard/badge
-  # a set-but-empty name names no profile the tools find: the client asks the daemon
-  if [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${CREDGUARD_SOCKET-} && $_credguard_dir == /* &&
-    ($_credguard_file == [A-Za-z0-9_]* && $_credguard_file != *[!A-Za-z0-9._-]* ||
-    -z $_credguard_file${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x}) ]] &&
-    _credguard_file=${_credguard_file:-.none} &&
-    { [[ -z ${CREDGUARD_ASCII-} || ${CREDGUARD_ASCII-} == 0 ]] || _credguard_file=.ascii/$_credguard_file; } &&
-    [[ -f $_credguard_dir/$_credguard_file && $_credguard_dir/.proc/exe -ef $_credguard_dir/.exe ]]; then
+  _credguard_key=${AWS_PROFILE-$'\1'}$'\2'${AWS_DEFAULT_PROFILE-$'\1'}$'\2'${CREDGUARD_ASCII-}$'\2'${XDG_RUNTIME_DIR-}$'\2'${CREDGUARD_SOCKET-}
+  [[ $_credguard_key == "$_credguard_seen" ]] || _credguard_locate
+  if [[ -n $_credguard_path && -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-} &&
+    -f $_credguard_path && $_credguard_dir/.proc/exe -ef $_credguard_dir/.exe ]]; then
     CREDGUARD_BADGE=''
-    IFS= read -r CREDGUARD_BADGE <"$_credguard_dir/$_credguard_file" || :
+    IFS= read -r CREDGUARD_BADGE <"$_credguard_path" || :
   elif [[ ! -x "::CREDGUARD::" ]]; then
     CREDGUARD_BADGE=''
   elif [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]]; then
@@ -61,8 +103,8 @@ _credguard_prompt() {
     CREDGUARD_BADGE=$("::CREDGUARD::" prompt) || CREDGUARD_BADGE=''
   fi
   # the coloured text, only when the badge or the colour changed
-  if [[ $CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red} != "$_credguard_key" ]]; then
-    _credguard_key=$CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red}
+  if [[ $CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red} != "$_credguard_painted" ]]; then
+    _credguard_painted=$CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red}
     case ${CREDGUARD_COLOR-red} in
       red) _credguard_code=31 ;;
       yellow) _credguard_code=33 ;;
@@ -120,10 +162,11 @@ _credguard_guard_match() {
   local line=$1 entry i
   case ${line%%[[:space:]]*} in
     terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) ;;
-    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 1 ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-}$_credguard_cfg_cmds ]] || return 1 ;;
   esac
   local IFS=';'
-  for entry in ${CREDGUARD_GUARD_COMMANDS-}; do
+  # the environment's first, then config.toml's, then the built-in ones
+  for entry in ${CREDGUARD_GUARD_COMMANDS-} $_credguard_cfg_cmds; do
     if [[ "$line " == "${entry%=*} "* ]]; then
       _credguard_match=("${entry%=*}" "${entry##*=}")
       return 0
@@ -138,28 +181,93 @@ _credguard_guard_match() {
   return 1
 }
 
+# Seconds as `credguard` writes them (client/src/rules.rs short_duration), in REPLY.
+_credguard_dur() {
+  local s=$1
+  ((s >= 0)) || s=0
+  if ((s < 60)); then
+    REPLY=${s}s
+  elif ((s < 3600)); then
+    REPLY=$((s / 60))m
+  elif ((s < 86400)); then
+    printf -v REPLY '%dh%02dm' $((s / 3600)) $((s % 3600 / 60))
+  else
+    REPLY=$((s / 86400))d
+  fi
+}
+
+# The guard record (client/src/guardfile.rs) of the profile that command $1, expected to
+# run $2 minutes, would use, builtins only: 0 when the credentials last, 4 when they do
+# not (the line printed, as `credguard exec --check` prints it), 1 when there is no record
+# to go by.
+_credguard_guard_file() {
+  [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${CREDGUARD_SOCKET-} ]] || return 1
+  [[ ${XDG_RUNTIME_DIR-} == /* && -n ${EPOCHSECONDS-} && $2 =~ ^[0-9]+$ ]] || return 1
+  local dir=$XDG_RUNTIME_DIR/credguard/badge
+  local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE:-default}}
+  [[ $name == [A-Za-z0-9_]* && $name != *[!A-Za-z0-9._-]* ]] || return 1
+  [[ -f $dir/.guard/$name && $dir/.proc/exe -ef $dir/.exe ]] || return 1
+  local line why='' expires='' expired='' short='' need=$(($2 * 60)) now=$EPOCHSECONDS
+  while IFS= read -r line; do
+    case $line in
+      refuse=*) why=${line#refuse=} ;;
+      expires=*) expires=${line#expires=} ;;
+      expired=*) expired=${line#expired=} ;;
+      short=*) short=${line#short=} ;;
+    esac
+  done <"$dir/.guard/$name" 2>/dev/null || true
+  if [[ -n $why ]]; then
+    :
+  elif [[ ! $expires =~ ^[0-9]+$ ]]; then
+    return 0
+  elif ((expires <= now)); then
+    _credguard_dur $((now - expires))
+    why=${expired//'{ago}'/$REPLY}
+  elif ((expires - now < need)); then
+    _credguard_dur $((expires - now))
+    why=${short//'{left}'/$REPLY}
+    _credguard_dur "$need"
+    why=${why//'{need}'/$REPLY}
+  else
+    return 0
+  fi
+  echo "credguard: before $1: $why" >&2
+  return 4
+}
+
 # The DEBUG trap: non-zero (with extdebug on) skips the command.
 _credguard_guard() {
   [[ $_credguard_armed == 1 ]] || return 0
   # the cheap test inline (a function call costs as much as the rest)
   case ${BASH_COMMAND%%[[:space:]]*} in
     terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) ;;
-    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 0 ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-}$_credguard_cfg_cmds ]] || return 0 ;;
   esac
-  [[ ${CREDGUARD_GUARD-warn} != off ]] || return 0
+  local mode=${CREDGUARD_GUARD:-${_credguard_cfg_mode:-warn}}
+  [[ $mode != off ]] || return 0
   _credguard_guard_match "$BASH_COMMAND" || return 0
   # once per command line
   _credguard_armed=0
   local answer='' rc=0
-  "::CREDGUARD::" exec --check --for "${_credguard_match[0]}" --min-remaining "${_credguard_match[1]}" || rc=$?
+  _credguard_guard_file "${_credguard_match[0]}" "${_credguard_match[1]}" || rc=$?
+  if [[ $rc == 1 ]]; then
+    rc=0
+    "::CREDGUARD::" exec --check --for "${_credguard_match[0]}" --min-remaining "${_credguard_match[1]}" || rc=$?
+  fi
   [[ $rc == 4 ]] || return 0
-  case ${CREDGUARD_GUARD-warn} in
+  case $mode in
     ask)
       read -r -n 1 -p "credguard: run it anyway? [y/N] " answer </dev/tty || answer=''
       echo >&2
       [[ $answer == [yY] ]] && return 0
       ;;
-    block) echo "credguard: not run (CREDGUARD_GUARD=block)" >&2 ;;
+    block)
+      if [[ -n ${CREDGUARD_GUARD-} ]]; then
+        echo "credguard: not run (CREDGUARD_GUARD=block)" >&2
+      else
+        echo 'credguard: not run ([guard] mode = "block" in config.toml)' >&2
+      fi
+      ;;
     *) return 0 ;;
   esac
   _credguard_extdebug=1

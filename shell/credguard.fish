@@ -15,6 +15,8 @@
 #   CREDGUARD_GUARD           warn (default) | ask | block | off: the pre-command guard below
 #   CREDGUARD_GUARD_COMMANDS  your own guarded commands: 'helm upgrade=20;make deploy=30'
 #                             (a command prefix = the minutes it runs; yours come first)
+# The two guard settings win over config.toml's [guard] table (mode, commands), which the
+# daemon keeps in its badge directory for the hook to read at each prompt (builtins).
 # Loading it twice changes nothing.
 #
 # The pre-command guard: before a command line that starts with a guarded command
@@ -22,7 +24,8 @@
 # once, which prints one line to stderr when the credentials the command would use are
 # invalid, expired, not validated, or expire before its expected minutes. warn: from
 # fish_preexec. ask (y/N) and block need to stop the command, which fish_preexec cannot:
-# with CREDGUARD_GUARD=ask|block set before this file is sourced, Enter is bound to
+# with CREDGUARD_GUARD=ask|block set before this file is sourced, or [guard] mode ask or
+# block in config.toml (from the prompt after the daemon wrote it), Enter is bound to
 # _credguard_execute, which checks the line first. Other commands: no process.
 
 if not functions -q _credguard_original_right_prompt
@@ -44,11 +47,46 @@ if not functions -q _credguard_original_prompt
 end
 
 set -g CREDGUARD_BADGE ''
+# config.toml's [guard] table as the daemon keeps it; empty: none (the defaults)
+set -g _credguard_cfg_mode ''
+set -g _credguard_cfg_cmds ''
 # tells `credguard doctor` that the hook is loaded
 set -gx CREDGUARD_HOOK fish
 
 function _credguard_set_status
     return $argv[1]
+end
+
+# config.toml's [guard] from the daemon's settings file (client/src/guardfile.rs),
+# builtins only; with ask or block, Enter is bound to check the line first.
+function _credguard_guard_settings
+    set -g _credguard_cfg_mode ''
+    set -g _credguard_cfg_cmds ''
+    test -z "$CREDGUARD_SOCKET"; and string match -q -- '/*' "$XDG_RUNTIME_DIR"; or return 0
+    set -l file $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings
+    test -f $file; or return 0
+    while read -l line
+        switch $line
+            case 'mode=*'
+                set -g _credguard_cfg_mode (string sub -s 6 -- $line)
+            case 'commands=*'
+                set -g _credguard_cfg_cmds (string sub -s 10 -- $line)
+        end
+    end <$file 2>/dev/null
+    if contains -- (_credguard_guard_mode) ask block
+        _credguard_bind
+    end
+end
+
+# The guard's mode: CREDGUARD_GUARD, else config.toml's, else warn.
+function _credguard_guard_mode
+    if test -n "$CREDGUARD_GUARD"
+        echo $CREDGUARD_GUARD
+    else if test -n "$_credguard_cfg_mode"
+        echo $_credguard_cfg_mode
+    else
+        echo warn
+    end
 end
 
 function _credguard_refresh --on-event fish_prompt
@@ -60,6 +98,12 @@ function _credguard_refresh --on-event fish_prompt
     # the program at its pid (.proc → /proc/<pid>) is the daemon's (.exe), two stats and no
     # read. Otherwise `credguard prompt` answers; a set-but-empty name names no profile the
     # tools find (or leaves AWS_DEFAULT_PROFILE to them), and the client asks the daemon.
+    # config.toml's [guard], when the daemon keeps one (one file test otherwise)
+    if test -f $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings
+        _credguard_guard_settings
+    else if test -n "$_credguard_cfg_mode$_credguard_cfg_cmds"
+        _credguard_guard_settings
+    end
     set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
     if string match -qr -- '^\|/[^|]*\|([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET|$XDG_RUNTIME_DIR|$name[1]"
         set -q CREDGUARD_ASCII; and test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0; and set name .ascii/$name[1]
@@ -122,10 +166,11 @@ function _credguard_guard_check
     set -l line (string replace -ra '[\s;&|]' ' ' -- (string trim -l -- $argv[1]))
     set -l first (string split -m1 ' ' -- $line)[1]
     if not contains -- $first terraform terragrunt tofu cdk pulumi sam serverless sls copilot aws
-        test -n "$CREDGUARD_GUARD_COMMANDS"; or return 0
+        test -n "$CREDGUARD_GUARD_COMMANDS$_credguard_cfg_cmds"; or return 0
     end
     set -l table
-    for entry in (string split ';' -- "$CREDGUARD_GUARD_COMMANDS")
+    # the environment's first, then config.toml's, then the built-in ones
+    for entry in (string split ';' -- "$CREDGUARD_GUARD_COMMANDS") (string split ';' -- "$_credguard_cfg_cmds")
         test -n "$entry"; or continue
         set -a table (string replace -r '=[^=]*$' '' -- $entry) (string replace -r '^.*=' '' -- $entry)
     end
@@ -143,9 +188,7 @@ function _credguard_guard_check
 end
 
 function _credguard_preexec --on-event fish_preexec
-    set -l mode warn
-    set -q CREDGUARD_GUARD; and set mode $CREDGUARD_GUARD
-    test "$mode" = warn; or return 0
+    test (_credguard_guard_mode) = warn; or return 0
     _credguard_guard_check $argv[1]
     return 0
 end
@@ -153,8 +196,7 @@ end
 # Enter with ask/block: the line is checked before it runs.
 function _credguard_execute
     set -l line (commandline)
-    set -l mode warn
-    set -q CREDGUARD_GUARD; and set mode $CREDGUARD_GUARD
+    set -l mode (_credguard_guard_mode)
     if contains -- "$mode" ask block
         if not _credguard_guard_check "$line" binding
             if test "$mode" = ask
@@ -163,8 +205,10 @@ function _credguard_execute
                     commandline -f execute
                     return
                 end
-            else
+            else if test -n "$CREDGUARD_GUARD"
                 echo 'credguard: not run (CREDGUARD_GUARD=block)' >&2
+            else
+                echo 'credguard: not run ([guard] mode = "block" in config.toml)' >&2
             end
             commandline -r ''
             commandline -f repaint
@@ -174,9 +218,16 @@ function _credguard_execute
     commandline -f execute
 end
 
-if set -q CREDGUARD_GUARD; and contains -- "$CREDGUARD_GUARD" ask block
+# Enter checks the line first (once bound, it stays: with warn or off it only runs it).
+function _credguard_bind
+    set -q _credguard_bound; and return 0
+    set -g _credguard_bound 1
     bind \r _credguard_execute
     bind \n _credguard_execute
     bind -M insert \r _credguard_execute 2>/dev/null
     bind -M insert \n _credguard_execute 2>/dev/null
+end
+
+if set -q CREDGUARD_GUARD; and contains -- "$CREDGUARD_GUARD" ask block
+    _credguard_bind
 end

@@ -16,13 +16,18 @@
 #   CREDGUARD_GUARD           warn (default) | ask | block | off: the pre-command guard below
 #   CREDGUARD_GUARD_COMMANDS  your own guarded commands: 'helm upgrade=20;make deploy=30'
 #                             (a command-line prefix = the minutes it runs; yours come first)
+# The two guard settings win over config.toml's [guard] table (mode, commands), which the
+# daemon keeps in its badge directory for the hook to read at each prompt (builtins).
 # Loading it twice changes nothing.
 #
 # The pre-command guard (preexec): before a command line that starts with a guarded
-# command (terraform apply, cdk deploy… see _credguard_guarded), it runs
-# `credguard exec --check` once, which prints one line to stderr when the credentials the
-# command would use are invalid, expired, not validated, or expire before its expected
-# minutes; ask: y/N before it runs, block: it does not run. Any other command costs a few
+# command (terraform apply, cdk deploy… see _credguard_guarded), it prints one line to
+# stderr when the credentials the command would use are invalid, expired, not validated,
+# or expire before its expected minutes; ask: y/N before it runs, block: it does not run.
+# It judges from the record the daemon keeps for the profile (client/src/guardfile.rs),
+# with builtins and $EPOCHSECONDS, no process; without a record (env credentials, a name
+# that is not its own file name, no daemon alive, a first verdict being fetched) it runs
+# `credguard exec --check` once, which prints the same line. Any other command costs a few
 # pattern tests, no process.
 
 (( ${+_credguard_rprompt} )) || typeset -g _credguard_rprompt="${RPROMPT-}"
@@ -30,10 +35,13 @@
 typeset -g CREDGUARD_BADGE='' _credguard_shown=''
 # tells `credguard doctor` that the hook is loaded
 export CREDGUARD_HOOK=zsh
-typeset -g _credguard_zsocket=0
+typeset -g _credguard_zsocket=0 _credguard_epoch=0
 if zmodload zsh/net/socket 2>/dev/null && zmodload zsh/system 2>/dev/null; then
   _credguard_zsocket=1
 fi
+zmodload zsh/datetime 2>/dev/null && _credguard_epoch=1
+# config.toml's [guard] table as the daemon keeps it; empty: none (the defaults)
+typeset -g _credguard_cfg_mode='' _credguard_cfg_cmds=''
 
 # The socket path, by the client's rules (client/src/paths.rs).
 _credguard_socket() {
@@ -98,8 +106,26 @@ _credguard_ask() {
   REPLY=${text//\\\\/\\}
 }
 
+# config.toml's [guard] from the settings file $1 (client/src/guardfile.rs), builtins only.
+_credguard_guard_settings() {
+  local line
+  _credguard_cfg_mode='' _credguard_cfg_cmds=''
+  for line in "${(@f)$(<$1)}"; do
+    case $line in
+      mode=*) _credguard_cfg_mode=${line#mode=} ;;
+      commands=*) _credguard_cfg_cmds=${line#commands=} ;;
+    esac
+  done
+}
+
 _credguard_precmd() {
   local badge color
+  # config.toml's [guard], when the daemon keeps one (one file test otherwise)
+  if [[ -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* && -f $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings ]]; then
+    _credguard_guard_settings $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings 2>/dev/null
+  elif [[ -n $_credguard_cfg_mode$_credguard_cfg_cmds ]]; then
+    _credguard_cfg_mode='' _credguard_cfg_cmds=''
+  fi
   # The fast path, inline (a function call costs as much as its body): this shell's badge
   # file (client/src/badgefile.rs), builtins only. Taken without env credentials, with the
   # socket in its default place, for a name that is its own file name (or no name: .none),
@@ -170,7 +196,7 @@ _credguard_guard_match() {
   case ${line%%[[:space:]]*} in
     terraform|terragrunt|tofu|cdk|pulumi|sam|serverless|sls|copilot|aws) ;;
     [A-Za-z_]*=*) ;;
-    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 1 ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-}$_credguard_cfg_cmds ]] || return 1 ;;
   esac
   # a command ends at a separator too: `terraform apply; echo done`
   line=${line//[[:space:];&|]/ }
@@ -182,7 +208,8 @@ _credguard_guard_match() {
     line=${line#"$word"}
     line=${line#"${line%%[^[:space:]]*}"}
   done
-  for entry in ${(s:;:)${CREDGUARD_GUARD_COMMANDS-}}; do
+  # the environment's first, then config.toml's, then the built-in ones
+  for entry in ${(s:;:)${CREDGUARD_GUARD_COMMANDS-}} ${(s:;:)_credguard_cfg_cmds}; do
     if [[ "$line " == "${entry%=*} "* ]]; then
       reply=("${entry%=*}" "${entry##*=}" "$profile")
       return 0
@@ -197,6 +224,60 @@ _credguard_guard_match() {
   return 1
 }
 
+# Seconds as `credguard` writes them (client/src/rules.rs short_duration), in REPLY.
+_credguard_dur() {
+  local s=$(( $1 < 0 ? 0 : $1 ))
+  if (( s < 60 )); then
+    REPLY=${s}s
+  elif (( s < 3600 )); then
+    REPLY=$(( s / 60 ))m
+  elif (( s < 86400 )); then
+    REPLY=$(( s / 3600 ))h${(l:2::0:)$(( s % 3600 / 60 ))}m
+  else
+    REPLY=$(( s / 86400 ))d
+  fi
+}
+
+# The guard record (client/src/guardfile.rs) of the profile that command $1, expected to
+# run $2 minutes, would use ($3: named in front of it), builtins only: 0 when the
+# credentials last, 4 when they do not (the line printed, as `credguard exec --check`
+# prints it), 1 when there is no record to go by.
+_credguard_guard_file() {
+  emulate -L zsh
+  [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${CREDGUARD_SOCKET-} ]] || return 1
+  [[ ${XDG_RUNTIME_DIR-} == /* && $2 == <-> ]] && (( _credguard_epoch )) || return 1
+  local dir=$XDG_RUNTIME_DIR/credguard/badge
+  local name=${3:-${AWS_PROFILE:-${AWS_DEFAULT_PROFILE:-default}}}
+  [[ $name == [A-Za-z0-9_]* && $name != *[^A-Za-z0-9._-]* ]] || return 1
+  [[ -f $dir/.guard/$name && $dir/.proc/exe -ef $dir/.exe ]] || return 1
+  local line why= expires= expired= short= need=$(( $2 * 60 )) now=$EPOCHSECONDS
+  for line in "${(@f)$(<$dir/.guard/$name)}"; do
+    case $line in
+      refuse=*) why=${line#refuse=} ;;
+      expires=*) expires=${line#expires=} ;;
+      expired=*) expired=${line#expired=} ;;
+      short=*) short=${line#short=} ;;
+    esac
+  done 2>/dev/null
+  if [[ -n $why ]]; then
+    :
+  elif [[ $expires != <-> ]]; then
+    return 0
+  elif (( expires <= now )); then
+    _credguard_dur $(( now - expires ))
+    why=${expired//'{ago}'/$REPLY}
+  elif (( expires - now < need )); then
+    _credguard_dur $(( expires - now ))
+    why=${short//'{left}'/$REPLY}
+    _credguard_dur $need
+    why=${why//'{need}'/$REPLY}
+  else
+    return 0
+  fi
+  print -ru2 -- "credguard: before $1: $why"
+  return 4
+}
+
 _credguard_preexec() {
   # $3: the full text (with aliases expanded); $1 is empty without a history
   local line=${3:-$1}
@@ -204,16 +285,22 @@ _credguard_preexec() {
   # the cheap test inline (a function call costs as much as the rest)
   case ${line%%[[:space:]]*} in
     terraform|terragrunt|tofu|cdk|pulumi|sam|serverless|sls|copilot|aws|[A-Za-z_]*=*) ;;
-    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-} ]] || return 0 ;;
+    *) [[ -n ${CREDGUARD_GUARD_COMMANDS-}$_credguard_cfg_cmds ]] || return 0 ;;
   esac
-  [[ ${CREDGUARD_GUARD:-warn} != off ]] || return 0
+  local mode=${CREDGUARD_GUARD:-${_credguard_cfg_mode:-warn}}
+  [[ $mode != off ]] || return 0
   local -a reply
   _credguard_guard_match "$line" || return 0
-  local -a args=(exec --check --for "$reply[1]" --min-remaining "$reply[2]")
-  [[ -n $reply[3] ]] && args+=(--profile "$reply[3]")
-  "::CREDGUARD::" "${args[@]}" && return 0
-  (( $? == 4 )) || return 0
-  case ${CREDGUARD_GUARD:-warn} in
+  local rc=0
+  _credguard_guard_file "${reply[@]}" || rc=$?
+  if (( rc == 1 )); then
+    rc=0
+    local -a args=(exec --check --for "$reply[1]" --min-remaining "$reply[2]")
+    [[ -n $reply[3] ]] && args+=(--profile "$reply[3]")
+    "::CREDGUARD::" "${args[@]}" || rc=$?
+  fi
+  (( rc == 4 )) || return 0
+  case $mode in
     ask)
       if read -q "?credguard: run it anyway? [y/N] " </dev/tty; then
         print -u2
@@ -222,7 +309,11 @@ _credguard_preexec() {
       print -u2
       kill -INT $$ ;;
     block)
-      print -u2 "credguard: not run (CREDGUARD_GUARD=block)"
+      if [[ -n ${CREDGUARD_GUARD-} ]]; then
+        print -u2 "credguard: not run (CREDGUARD_GUARD=block)"
+      else
+        print -u2 'credguard: not run ([guard] mode = "block" in config.toml)'
+      fi
       kill -INT $$ ;;
   esac
   return 0

@@ -9,6 +9,7 @@
 //! $XDG_RUNTIME_DIR/credguard/badge/<name>      the badge text for profile <name>
 //! $XDG_RUNTIME_DIR/credguard/badge/.none       the badge of a shell that names no profile
 //! $XDG_RUNTIME_DIR/credguard/badge/.ascii/…    the same in plain ASCII
+//! $XDG_RUNTIME_DIR/credguard/badge/.guard/…    the pre-command guard's (crate::guardfile)
 //! ```
 //!
 //! The daemon is alive when `.proc/exe` and `.exe` are the same file (`[[ a -ef b ]]` in
@@ -145,7 +146,13 @@ mod tests {
         // '~' is never plain, so an encoded name is never some plain profile's name
         assert!(!is_plain("~41"));
         // and no plain name is one of the directory's own entries
-        for own in [PROC_LINK, EXE_LINK, NO_PROFILE_FILE, ASCII_DIR] {
+        for own in [
+            PROC_LINK,
+            EXE_LINK,
+            NO_PROFILE_FILE,
+            ASCII_DIR,
+            crate::guardfile::GUARD_DIR,
+        ] {
             assert!(!is_plain(own), "{own}");
         }
     }

@@ -24,6 +24,7 @@ pub mod check_args;
 pub mod client;
 pub mod color;
 pub mod envcreds;
+pub mod guardfile;
 pub mod json;
 pub mod manpage;
 pub mod paths;

@@ -117,9 +117,20 @@ fn refresh_fix(name: &str, source: &str) -> String {
     }
 }
 
-/// `Ok` when the verdict `entry` (one element of the contract's `profiles`) lets a
-/// command that needs `need` run at Unix time `now`; else the one-line reason.
-pub fn judge_entry(entry: &Json, now: i64, need: Need) -> Result<(), String> {
+/// What a verdict leaves to the clock once its state lets a command run: whose
+/// credentials, when they expire (Unix seconds, if known), and the fix when they run out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lasting {
+    pub who: String,
+    pub expires: Option<i64>,
+    pub fix: String,
+}
+
+/// The part of [`judge_entry`] that does not depend on the time: the one-line reason when
+/// the state of the verdict `entry` (one element of the contract's `profiles`) stops the
+/// command, else what the clock decides on. The shells' guard records
+/// ([`crate::guardfile`]) are written from this, so they say what `exec --check` says.
+pub fn judge_state(entry: &Json, allow_unknown: bool) -> Result<Lasting, String> {
     let name = field(entry, "profile");
     let source = field(entry, "source");
     let who = if source == "env" {
@@ -138,7 +149,7 @@ pub fn judge_entry(entry: &Json, now: i64, need: Need) -> Result<(), String> {
     match field(entry, "state") {
         "invalid" => return Err(explained("is invalid")),
         "expired" => return Err(explained("has expired")),
-        "unknown" | "skipped" if !need.allow_unknown => {
+        "unknown" | "skipped" if !allow_unknown => {
             return Err(explained("could not be validated"));
         }
         "ok" | "expiring" | "unknown" | "skipped" => {}
@@ -148,12 +159,33 @@ pub fn judge_entry(entry: &Json, now: i64, need: Need) -> Result<(), String> {
         .get("expires_at")
         .and_then(Json::as_str)
         .and_then(parse_rfc3339);
-    let creds = if source == "env" {
-        who.clone()
+    let who = if source == "env" {
+        who
     } else {
         format!("the credentials of profile {name}")
     };
-    check_remaining(&creds, expires, now, need, &refresh_fix(name, source))
+    Ok(Lasting {
+        who,
+        expires,
+        fix: refresh_fix(name, source),
+    })
+}
+
+/// `Ok` when the verdict `entry` (one element of the contract's `profiles`) lets a
+/// command that needs `need` run at Unix time `now`; else the one-line reason.
+pub fn judge_entry(entry: &Json, now: i64, need: Need) -> Result<(), String> {
+    let l = judge_state(entry, need.allow_unknown)?;
+    check_remaining(&l.who, l.expires, now, need, &l.fix)
+}
+
+/// The reason for credentials that expired `ago` (a [`short_duration`]) ago.
+pub fn expired_reason(who: &str, ago: &str, fix: &str) -> String {
+    format!("{who} expired {ago} ago; fix: {fix}")
+}
+
+/// The reason for credentials that expire in `left`, before the `need` the command needs.
+pub fn short_reason(who: &str, left: &str, need: &str, fix: &str) -> String {
+    format!("{who} expire in {left}, before the {need} this command needs; fix: {fix}")
 }
 
 fn check_remaining(
@@ -164,14 +196,12 @@ fn check_remaining(
     fix: &str,
 ) -> Result<(), String> {
     match expires {
-        Some(at) if at <= now => Err(format!(
-            "{who} expired {} ago; fix: {fix}",
-            short_duration(now - at)
-        )),
-        Some(at) if at - now < need.min_remaining => Err(format!(
-            "{who} expire in {}, before the {} this command needs; fix: {fix}",
-            short_duration(at - now),
-            short_duration(need.min_remaining)
+        Some(at) if at <= now => Err(expired_reason(who, &short_duration(now - at), fix)),
+        Some(at) if at - now < need.min_remaining => Err(short_reason(
+            who,
+            &short_duration(at - now),
+            &short_duration(need.min_remaining),
+            fix,
         )),
         _ => Ok(()),
     }

@@ -61,6 +61,9 @@ pub struct Config {
     /// them cannot use is `invalid` and turns the badge; the others' failures are still
     /// reported, as warnings that name the tools.
     pub tools: Vec<crate::aws::readers::Reader>,
+    /// `[guard]`: the shells' pre-command guard (`mode`, `commands`), which the hooks read
+    /// from the badge directory (`crate::run::guard`).
+    pub guard: crate::run::guard::GuardConfig,
 }
 
 impl Default for Config {
@@ -86,6 +89,7 @@ impl Default for Config {
             never_validate_accounts: Vec::new(),
             accounts: BTreeMap::new(),
             tools: crate::aws::readers::Reader::ALL.to_vec(),
+            guard: crate::run::guard::GuardConfig::default(),
         }
     }
 }

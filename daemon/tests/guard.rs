@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// A user whose `default` profile is a valid long-term key and `soon` a valid session
 /// that expires in 20 minutes; a stub `terraform` in `bin/`, first on PATH.
-fn setup(moto: &Moto) -> User {
+pub(crate) fn setup(moto: &Moto) -> User {
     let seeded = moto.seed(
         &Seed::new()
             .user("gus")
@@ -223,7 +223,11 @@ fn exec_with_and_without_a_daemon() {
 
 /// The start-up file for `shell`: another preexec hook first, then the hook (twice).
 fn rc(shell: &str, user: &User) -> String {
-    let cg = credguard();
+    rc_with(shell, user, &credguard())
+}
+
+/// [`rc`] with the hook's client at `cg`.
+pub(crate) fn rc_with(shell: &str, user: &User, cg: &std::path::Path) -> String {
     let cg = cg.display();
     let dir = user.dir.path();
     match shell {
@@ -249,7 +253,7 @@ fn rc(shell: &str, user: &User) -> String {
     }
 }
 
-fn wait_screen(t: &Tmux, w: &str, what: &str, want: impl Fn(&str) -> bool) -> String {
+pub(crate) fn wait_screen(t: &Tmux, w: &str, what: &str, want: impl Fn(&str) -> bool) -> String {
     let start = std::time::Instant::now();
     loop {
         let s = t.screen(w);

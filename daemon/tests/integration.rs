@@ -22,6 +22,7 @@ mod expiry;
 mod fake_sts;
 mod fixes;
 mod guard;
+mod guard_files;
 mod in_process;
 mod install;
 mod moto;

@@ -2,12 +2,17 @@
 //! not guard (issue 20's target: under 50 µs in zsh and bash), against an empty hook of
 //! the same shape called the same way in the same shell process. Both run N times in a
 //! loop inside the shell and are timed there with $EPOCHREALTIME, so no process start is
-//! in the figure.
+//! in the figure. Then a command it guards (`terraform apply`): judged from the daemon's
+//! guard record with builtins, against the one client run (`credguard exec --check`) it
+//! replaces, timed the same way. The bench's daemon cannot validate its profile (STS is a
+//! closed port), so the record refuses and the hook prints its line: the full path.
 
 use crate::support::daemon::{User, credguard};
 use std::process::Command;
 
 const N: u32 = 20_000;
+/// Guarded commands: the client run is a process start each.
+const GUARDED: u32 = 300;
 
 /// The script that loads the hook, then times N calls of the guard with `ls -la` and N
 /// calls of an empty function: prints `guard <µs> empty <µs>` (per call).
@@ -33,7 +38,33 @@ fn script(shell: &str, hook: &str) -> String {
     )
 }
 
+/// The script that times [`GUARDED`] guarded commands judged from the record, then as
+/// many client runs: prints `<t0> <t1> <t2>`.
+fn guarded_script(shell: &str, hook: &str) -> String {
+    let cg = credguard();
+    let cg = cg.display();
+    let call = match shell {
+        "zsh" => "_credguard_preexec 'terraform apply' 'terraform apply' 'terraform apply'",
+        // the trap's own test reads $BASH_COMMAND: the steps after it, as it takes them
+        _ => {
+            "_credguard_guard_match 'terraform apply' && _credguard_guard_file \"${_credguard_match[@]}\""
+        }
+    };
+    format!(
+        "{hook}\n\
+         t0=$EPOCHREALTIME; for ((i = 0; i < {GUARDED}; i++)); do {call}; done; t1=$EPOCHREALTIME\n\
+         for ((i = 0; i < {GUARDED}; i++)); do '{cg}' exec --check --for 'terraform apply' --min-remaining 45; done; t2=$EPOCHREALTIME\n\
+         echo \"$t0 $t1 $t2\"\n"
+    )
+}
+
 fn per_call(shell: &str, user: &User) -> Option<(f64, f64)> {
+    timed(shell, user, N, script)
+}
+
+/// Runs `make(shell, hook)` in `shell` and reads its three times: µs per call of each loop
+/// of `n`.
+fn timed(shell: &str, user: &User, n: u32, make: fn(&str, &str) -> String) -> Option<(f64, f64)> {
     let hook = Command::new(credguard())
         .args(["init", shell])
         .output()
@@ -42,9 +73,9 @@ fn per_call(shell: &str, user: &User) -> Option<(f64, f64)> {
     let mut c = Command::new(shell);
     if shell == "zsh" {
         c.args(["-f", "-c"]);
-        c.arg(format!("zmodload zsh/datetime\n{}", script(shell, &hook)));
+        c.arg(format!("zmodload zsh/datetime\n{}", make(shell, &hook)));
     } else {
-        c.args(["--norc", "-c", &script(shell, &hook)]);
+        c.args(["--norc", "-c", &make(shell, &hook)]);
     }
     let out = c
         .env_clear()
@@ -64,8 +95,8 @@ fn per_call(shell: &str, user: &User) -> Option<(f64, f64)> {
         return None;
     };
     Some((
-        (t1 - t0) * 1e6 / f64::from(N),
-        (t2 - t1) * 1e6 / f64::from(N),
+        (t1 - t0) * 1e6 / f64::from(n),
+        (t2 - t1) * 1e6 / f64::from(n),
     ))
 }
 
@@ -84,4 +115,18 @@ pub fn guard_cost(user: &User) {
         }
     }
     println!("  method: {N} calls of each in one shell process, timed with $EPOCHREALTIME");
+    for shell in ["zsh", "bash"] {
+        if !crate::support::tool(shell) {
+            continue;
+        }
+        if let Some((record, client)) = timed(shell, user, GUARDED, guarded_script) {
+            println!(
+                "{shell}: a guarded command from the record {record:.1} µs, with the client run {client:.1} µs: {:.3}x",
+                record / client
+            );
+        }
+    }
+    println!(
+        "  method: {GUARDED} guarded commands each way in one shell process, the warning printed each time"
+    );
 }

@@ -2,12 +2,15 @@
 //! `credguard_client::badgefile`): rewritten atomically when a badge changes, and each
 //! minute while one counts down; the liveness record (`.proc` → `/proc/<pid>`, `.exe` → this
 //! program) is written once the first badges are in and removed at a clean exit (after a
-//! kill -9 the hooks find `.proc/exe` gone).
+//! kill -9 the hooks find `.proc/exe` gone). The pre-command guard's files go in `.guard/`
+//! ([`crate::run::guard`]), kept the same way.
 
 use crate::report::badge;
 use crate::run::engine::Snapshot;
+use crate::run::guard::{self, GuardConfig};
 use credguard_client::BadgeState;
 use credguard_client::badgefile::{self, ASCII_DIR, EXE_LINK, NO_PROFILE_FILE, PROC_LINK};
+use credguard_client::guardfile::GUARD_DIR;
 use std::collections::HashMap;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -25,13 +28,14 @@ pub struct BadgeFiles {
 }
 
 impl BadgeFiles {
-    /// Creates `dir` (0700) and its ASCII twin; stale badges of an earlier daemon are
+    /// Creates `dir` (0700), its ASCII twin and the guard's; stale badges of an earlier daemon are
     /// removed; the liveness record is written last, once the first badges are in.
     pub fn open(dir: PathBuf) -> std::io::Result<BadgeFiles> {
         let mut b = std::fs::DirBuilder::new();
         b.mode(0o700).recursive(true);
         b.create(dir.join(ASCII_DIR))?;
-        for d in [dir.clone(), dir.join(ASCII_DIR)] {
+        b.create(dir.join(GUARD_DIR))?;
+        for d in [dir.clone(), dir.join(ASCII_DIR), dir.join(GUARD_DIR)] {
             for entry in std::fs::read_dir(&d)?.flatten() {
                 if entry
                     .file_type()
@@ -53,9 +57,9 @@ impl BadgeFiles {
         &self.dir
     }
 
-    /// Write every badge that changed; `true` when one shows a countdown (so the caller
-    /// rewrites them each minute).
-    pub fn update(&mut self, snap: &Snapshot, now: OffsetDateTime) -> bool {
+    /// Write every badge (and guard file, for `guard`) that changed; `true` when one shows
+    /// a countdown (so the caller rewrites them each minute).
+    pub fn update(&mut self, snap: &Snapshot, now: OffsetDateTime, guard: &GuardConfig) -> bool {
         let mut countdown = false;
         let mut wanted: Vec<(PathBuf, String)> = Vec::new();
         for ascii in [false, true] {
@@ -85,6 +89,7 @@ impl BadgeFiles {
             };
             wanted.push((dir.join(NO_PROFILE_FILE), none));
         }
+        wanted.extend(guard::files(&self.dir, snap, guard));
         self.apply(wanted);
         countdown
     }
@@ -201,8 +206,8 @@ mod tests {
             problems: vec![Problem::error(
                 Code::MissingSecret,
                 None,
-                String::new(),
-                String::new(),
+                "no aws_secret_access_key",
+                "add it",
             )],
         }
     }
@@ -234,7 +239,7 @@ mod tests {
         let mut snap = Snapshot::default();
         snap.report.profiles = names.iter().map(|n| broken(n)).collect();
         let now = OffsetDateTime::now_utc();
-        assert!(!b.update(&snap, now));
+        assert!(!b.update(&snap, now, &GuardConfig::default()));
         let all = files_under(root.path());
         for f in &all {
             assert!(
@@ -258,11 +263,16 @@ mod tests {
             std::fs::read_to_string(dir.join(".none")).unwrap(),
             "aws:default ✗ no secret"
         );
-        // 6 profiles + .none, twice, and the liveness record's two links
-        assert_eq!(all.len(), 2 * 7 + 2, "{all:?}");
+        // 6 profiles + .none, twice, a guard record per profile but "a\nb" (whose reason
+        // would not be one line), and the liveness record's two links
+        assert_eq!(all.len(), 2 * 7 + 5 + 2, "{all:?}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join(".guard/~2e2e2f2e2e2f78")).unwrap(),
+            "refuse=profile ../../x is invalid: no aws_secret_access_key; fix: add it\n"
+        );
 
         snap.report.profiles.truncate(1);
-        b.update(&snap, now);
+        b.update(&snap, now, &GuardConfig::default());
         assert!(!dir.join("default").exists());
         assert_eq!(std::fs::read_to_string(dir.join(".none")).unwrap(), "");
         b.remove();

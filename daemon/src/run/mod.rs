@@ -1,5 +1,6 @@
 //! Running the pipeline: once ([`check`]), or as the daemon ([`daemon`]): the engine actor
-//! ([`engine`]) and which profiles shells use ([`usage`]), the badge files it keeps for the prompt hooks ([`badges`]), file watching
+//! ([`engine`]) and which profiles shells use ([`usage`]), the badge files it keeps for the
+//! prompt hooks ([`badges`]) with the pre-command guard's ([`guard`]), file watching
 //! ([`watch`]), desktop notifications ([`desktop`], held in [`quiet`] hours), the socket
 //! (set up in [`listen`], served in [`serve`], live feeds in [`feed`]) and systemd's readiness protocol
 //! ([`sdnotify`]).
@@ -10,6 +11,7 @@ pub mod daemon;
 pub mod desktop;
 pub mod engine;
 pub mod feed;
+pub mod guard;
 pub mod listen;
 pub mod quiet;
 pub mod sdnotify;

@@ -166,6 +166,12 @@ Settings, read at every prompt: CREDGUARD_BADGE_POSITION (zsh, fish: right|left|
 bash: left|none), CREDGUARD_ASCII=1, CREDGUARD_COLOR (a colour name or none),
 CREDGUARD_PROMPT_TIMEOUT_MS. The badge is also in $CREDGUARD_BADGE to place anywhere.
 
+The hooks also guard long commands (terraform apply, cdk deploy…): one line before
+them when the credentials are dead or expire before the command's expected minutes.
+Set it in config.toml's [guard] table (mode = \"warn\"|\"ask\"|\"block\"|\"off\",
+commands = { \"helm upgrade\" = 20 }), which the daemon hands to the hooks, or per
+shell with CREDGUARD_GUARD and CREDGUARD_GUARD_COMMANDS ('helm upgrade=20'), which win.
+
 Status bars: `credguard init waybar|i3blocks|polybar|swiftbar` print a module fed by
 `credguard watch`, pushed by the daemon.";
 

@@ -452,7 +452,7 @@ impl Engine {
             .iter()
             .any(|p| p.state == State::Expiring);
         if let Some(b) = &mut self.badges {
-            b.update(&snapshot, world.now());
+            b.update(&snapshot, world.now(), &self.settings.config.guard);
         }
         self.shared.publish(snapshot);
     }
