@@ -6,9 +6,10 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::divergences::{CASES, Case};
+use crate::support::context::aws_cli;
 use crate::support::moto::{Moto, Seed};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const K: &str = "AKIAIOSFODNN7EXAMPLE";
@@ -153,24 +154,6 @@ fn config_tools_decides_which_failures_make_a_profile_invalid() {
             assert_eq!(p["tools"][r], "invalid", "{}: {p:#}", case.name);
         }
     }
-}
-
-/// The AWS CLI from the moto venv (`scripts/setup.sh` installs it beside moto), or None
-/// (after printing why) outside CI; under `CI=true` a missing CLI is a failure.
-fn aws_cli() -> Option<PathBuf> {
-    let (server, _) = crate::support::moto::venv()?;
-    let aws = Path::new(&server).with_file_name("aws");
-    if aws.is_file() {
-        return Some(aws);
-    }
-    assert_ne!(
-        std::env::var("CI").as_deref(),
-        Ok("true"),
-        "{} missing with CI=true: scripts/setup.sh installs the AWS CLI",
-        aws.display()
-    );
-    eprintln!("SKIP: {} not installed (scripts/setup.sh)", aws.display());
-    None
 }
 
 /// Does the real AWS CLI get an identity from moto with the files under `home`?
