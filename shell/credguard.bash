@@ -275,14 +275,20 @@ _credguard_guard() {
   return 1
 }
 
+# The trap's text: the cheap test inline, so that a command it does not guard costs no
+# function call (a case on the first word; 0, the command runs); _credguard_guard decides
+# the rest.
+# shellcheck disable=SC2016 # the trap's text, expanded when the trap runs
+_credguard_trap='case ${BASH_COMMAND%%[[:space:]]*} in terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) _credguard_guard ;; *) [[ -z ${CREDGUARD_GUARD_COMMANDS-}${_credguard_cfg_cmds-} ]] || _credguard_guard ;; esac'
 _credguard_debug_trap=$(trap -p DEBUG)
+# shellcheck disable=SC2064 # the trap's text is set now on purpose: it is our own
 case $_credguard_debug_trap in
   *_credguard_guard*) ;;
-  '') trap '_credguard_guard' DEBUG ;;
+  '') trap "$_credguard_trap" DEBUG ;;
   *)
     eval "_credguard_debug_trap=(${_credguard_debug_trap})"
     # the other trap first, ours last: its status decides whether the command runs
-    trap "${_credguard_debug_trap[2]}"$'\n''_credguard_guard' DEBUG
+    trap "${_credguard_debug_trap[2]}"$'\n'"$_credguard_trap" DEBUG
     ;;
 esac
 unset _credguard_debug_trap
