@@ -98,12 +98,9 @@ function _credguard_refresh --on-event fish_prompt
     # the program at its pid (.proc → /proc/<pid>) is the daemon's (.exe), two stats and no
     # read. Otherwise `credguard prompt` answers; a set-but-empty name names no profile the
     # tools find (or leaves AWS_DEFAULT_PROFILE to them), and the client asks the daemon.
-    # config.toml's [guard], when the daemon keeps one (one file test otherwise)
-    if test -f $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings
-        _credguard_guard_settings
-    else if test -n "$_credguard_cfg_mode$_credguard_cfg_cmds"
-        _credguard_guard_settings
-    end
+    # config.toml's [guard], when the daemon keeps one or kept one (one test otherwise)
+    test -f "$XDG_RUNTIME_DIR/credguard/badge/.guard/.settings" -o -n "$_credguard_cfg_mode$_credguard_cfg_cmds"
+    and _credguard_guard_settings
     set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
     if string match -qr -- '^\|/[^|]*\|([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET|$XDG_RUNTIME_DIR|$name[1]"
         set -q CREDGUARD_ASCII; and test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0; and set name .ascii/$name[1]
