@@ -40,7 +40,8 @@ fn check(home: &Path, case: &Case, extra: &[&str], env: &[(&str, &str)]) -> Valu
     check_profile(home, case.profile, case.name, extra, env)
 }
 
-/// `credguardd check --json --profile PROFILE` under `home`: that profile's entry.
+/// `credguardd check --json --profile PROFILE` under `home` (the shared runner of
+/// `support::context`): that profile's entry.
 fn check_profile(
     home: &Path,
     profile: &str,
@@ -48,25 +49,10 @@ fn check_profile(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_credguardd"))
-        .args(["check", "--json", "--profile", profile])
-        .args(extra)
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("PATH", "/usr/bin:/bin")
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "{what}: {e}: {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    assert_eq!(v["version"], 2);
+    let mut args = vec!["--profile", profile];
+    args.extend_from_slice(extra);
+    let (_, v, all) = crate::support::context::check(home, env, &args);
+    assert_eq!(v["version"], 2, "{what}: {all}");
     crate::support::profile_of(&v, profile)
 }
 
