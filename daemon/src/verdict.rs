@@ -140,6 +140,12 @@ pub enum Code {
     StaleExpiryMetadata,
     /// A key, secret or token broken over two lines: the SDK sends it cut at the break.
     WrappedValue,
+    /// A tool does not read the env credentials that the others read, and goes on to a
+    /// profile (the JS SDK while AWS_PROFILE is set; the SDKs with an empty secret).
+    EnvNotRead,
+    /// The tools select different profiles (botocore reads AWS_DEFAULT_PROFILE first; the
+    /// SDKs do not read it at all).
+    ProfileSelectionDiffers,
 }
 
 impl Code {
@@ -184,6 +190,8 @@ impl Code {
             Code::NeedsMfa => "needs-mfa",
             Code::StaleExpiryMetadata => "stale-expiry-metadata",
             Code::WrappedValue => "wrapped-value",
+            Code::EnvNotRead => "env-not-read",
+            Code::ProfileSelectionDiffers => "profile-selection-differs",
         }
     }
 }

@@ -18,6 +18,7 @@ mod context_verdicts;
 mod daemon;
 mod divergences;
 mod divergences_json;
+mod env_readers;
 mod expiry;
 mod fake_sts;
 mod fixes;

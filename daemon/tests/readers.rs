@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 const GENERATED: usize = 3000;
 
-fn oracle_dir() -> PathBuf {
+pub fn oracle_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles")
 }
 
@@ -155,7 +155,7 @@ fn js_normalise(reader: Reader, canonical: &str) -> String {
     v.to_string()
 }
 
-fn seed() -> u64 {
+pub fn seed() -> u64 {
     std::env::var("CREDGUARD_READERS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

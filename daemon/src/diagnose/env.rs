@@ -49,20 +49,6 @@ pub(crate) fn env_credentials(world: &World) -> Option<EnvCreds> {
     })
 }
 
-/// Env credentials are set: the SDK uses them, not the selected profile `name`.
-pub(super) fn overrides_profile(name: &str) -> Problem {
-    Problem::warning(
-        Code::EnvOverridesProfile,
-        Some("env AWS_ACCESS_KEY_ID".into()),
-        format!(
-            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set in the environment: the SDK uses them, not profile {name}"
-        ),
-        format!(
-            "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN to use profile {name}"
-        ),
-    )
-}
-
 impl Ctx<'_> {
     /// The `(env)` entry.
     pub(super) fn env_entry(&self, env: EnvCreds) -> Diagnosis {

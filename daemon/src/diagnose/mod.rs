@@ -22,6 +22,7 @@ pub mod account;
 mod assume_role;
 mod context;
 mod env;
+mod env_tools;
 mod expiry;
 mod faults;
 mod layout;
@@ -191,11 +192,9 @@ pub fn diagnose(world: &World, loaded: &Loaded, config: &Config, opts: &Options)
         .filter(|n| !config.ignore_profiles.contains(*n))
         .map(|name| {
             let mut d = ctx.profile(name, name == &selected, &selection);
-            if name == &selected
-                && opts.only.is_none()
-                && env.as_ref().is_some_and(env::EnvCreds::complete)
-            {
-                d.verdict.problems.push(env::overrides_profile(name));
+            if name == &selected && opts.only.is_none() {
+                d.verdict.problems.extend(ctx.overrides_profile(name));
+                d.verdict.problems.extend(ctx.selection_differs(name));
             }
             d.verdict.state = offline_state(&d.verdict.problems);
             d
@@ -204,7 +203,7 @@ pub fn diagnose(world: &World, loaded: &Loaded, config: &Config, opts: &Options)
     if opts.only.is_none()
         && let Some(env) = env
     {
-        out.insert(0, ctx.env_entry(env));
+        out.insert(0, ctx.env_entry_per_reader(env));
     }
     out
 }
@@ -238,5 +237,5 @@ fn profile_names(
 /// the same checks as the `(env)` entry of [`diagnose`], None when none are set.
 pub fn diagnose_env(world: &World, loaded: &Loaded, config: &Config) -> Option<Diagnosis> {
     let env = env::env_credentials(world)?;
-    Some(Ctx::new(world, loaded, config).env_entry(env))
+    Some(Ctx::new(world, loaded, config).env_entry_per_reader(env))
 }

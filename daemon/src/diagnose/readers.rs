@@ -154,7 +154,7 @@ impl Ctx<'_> {
 
     /// The SDK's problems that depend on its reading break the readers that read as it
     /// does, and those of the others that have the same problem at the same place.
-    fn mark_sdk_problems(
+    pub(super) fn mark_sdk_problems(
         &self,
         d: &mut Diagnosis,
         same: &[Reader],
@@ -175,7 +175,11 @@ impl Ctx<'_> {
     }
 
     /// The other readings' problems that the SDK's reading does not have.
-    fn add_other_problems(&self, d: &mut Diagnosis, found: &[(Vec<Reader>, Vec<Problem>)]) {
+    pub(super) fn add_other_problems(
+        &self,
+        d: &mut Diagnosis,
+        found: &[(Vec<Reader>, Vec<Problem>)],
+    ) {
         let mut added: Vec<Problem> = Vec::new();
         for (rs, problems) in found {
             for q in problems {
@@ -290,12 +294,7 @@ impl Ctx<'_> {
             .iter()
             .any(|p| p.severity == crate::verdict::Severity::Error);
         let key_id = c.key_id.as_ref()?.value.clone();
-        let never = crate::aws::account::decode(&key_id)
-            .account()
-            .is_some_and(|a| {
-                crate::aws::account::canary(a).is_some() || self.config.never_validate(a)
-            });
-        if fatal || never {
+        if fatal || self.never_send(&key_id) {
             return None;
         }
         let token = c.token.as_ref().map(|t| t.value.clone());
@@ -305,6 +304,17 @@ impl Ctx<'_> {
             token,
             name,
         ))
+    }
+}
+
+impl Ctx<'_> {
+    /// A key of a canary-token account, or of one config says never to validate.
+    pub(super) fn never_send(&self, key_id: &str) -> bool {
+        crate::aws::account::decode(key_id)
+            .account()
+            .is_some_and(|a| {
+                crate::aws::account::canary(a).is_some() || self.config.never_validate(a)
+            })
     }
 }
 
@@ -318,6 +328,10 @@ pub fn explain(mut p: Problem) -> Problem {
     let Some(broken) = p.affects.clone() else {
         return p;
     };
+    if p.code == Code::EnvNotRead {
+        // its message names the tools on both sides already
+        return p;
+    }
     let fine: Vec<Reader> = Reader::ALL
         .into_iter()
         .filter(|r| !broken.contains(r))

@@ -48,6 +48,8 @@ pub fn reason(code: Code) -> &'static str {
         Code::NeedsMfa => "needs mfa",
         Code::StaleExpiryMetadata => "stale expiry",
         Code::WrappedValue => "wrapped value",
+        Code::EnvNotRead => "env not read",
+        Code::ProfileSelectionDiffers => "profile differs",
     }
 }
 

@@ -12,6 +12,7 @@
 //! token that tool takes for a profile, from which file.
 
 pub mod cli;
+pub mod env;
 pub mod js;
 pub mod sdk;
 
