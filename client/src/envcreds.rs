@@ -24,6 +24,11 @@ pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<EnvCredentials> 
         expiration: EXPIRATION_VARS.iter().find_map(|v| get(v)),
         region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
         profile: crate::selection::selected(env).map(|(p, _)| p),
+        security_token: get("AWS_SECURITY_TOKEN"),
+        legacy_token_only: get("AWS_SESSION_TOKEN").is_none()
+            && get("AWS_SECURITY_TOKEN").is_some(),
+        aws_profile: env("AWS_PROFILE"),
+        aws_default_profile: env("AWS_DEFAULT_PROFILE"),
     })
 }
 
@@ -80,6 +85,10 @@ pub fn fingerprint(c: &EnvCredentials) -> String {
             c.region.as_deref().unwrap_or(""),
             c.expiration.as_deref().unwrap_or(""),
             c.profile.as_deref().unwrap_or(""),
+            c.security_token.as_deref().unwrap_or(""),
+            if c.legacy_token_only { "legacy" } else { "" },
+            c.aws_profile.as_deref().unwrap_or("\u{0}unset"),
+            c.aws_default_profile.as_deref().unwrap_or("\u{0}unset"),
         ] {
             h.write(part.as_bytes());
             h.write_u8(0xff);
@@ -118,6 +127,9 @@ mod tests {
         ]))
         .expect("set");
         assert_eq!(c.session_token.as_deref(), Some("tok"));
+        // the daemon learns where the token came from: the SDKs do not read this variable
+        assert_eq!(c.security_token.as_deref(), Some("tok"));
+        assert!(c.legacy_token_only);
         assert_eq!(c.expiration.as_deref(), Some("2026-11-22T10:00:00Z"));
         assert_eq!(c.region.as_deref(), Some("eu-west-1"));
     }

@@ -75,6 +75,7 @@ pub fn encode_request(req: &Request) -> Vec<u8> {
             w.opt("expiration", &c.expiration);
             w.opt("region", &c.region);
             w.opt("profile", &c.profile);
+            put_raw_env(&mut w, c, "");
             w.finish()
         }
         Request::Watch(q) => {
@@ -119,6 +120,7 @@ pub fn decode_request(payload: &[u8]) -> Result<Request, ProtoError> {
             expiration: f.take("expiration"),
             region: f.take("region"),
             profile: f.take("profile"),
+            ..take_raw_env(&mut f, "")
         }),
         "watch" => Request::Watch(WatchQuery {
             profile: f.take("profile"),
@@ -139,6 +141,32 @@ fn put_env(w: &mut Writer, env: &Option<EnvCredentials>) {
     w.opt("env_expiration", &c.expiration);
     w.opt("env_region", &c.region);
     w.opt("env_profile", &c.profile);
+    put_raw_env(w, c, "env_");
+}
+
+/// What tells the readers apart (issue 17): the legacy token variable and the two profile
+/// variables as set, under `prefix`.
+fn put_raw_env(w: &mut Writer, c: &EnvCredentials, prefix: &str) {
+    w.opt(&format!("{prefix}security_token"), &c.security_token);
+    w.flag(&format!("{prefix}legacy_token_only"), c.legacy_token_only);
+    w.opt(&format!("{prefix}aws_profile"), &c.aws_profile);
+    w.opt(
+        &format!("{prefix}aws_default_profile"),
+        &c.aws_default_profile,
+    );
+}
+
+/// The fields of [`put_raw_env`]; an older client sends none of them.
+fn take_raw_env(f: &mut Fields, prefix: &str) -> EnvCredentials {
+    EnvCredentials {
+        security_token: f.take(&format!("{prefix}security_token")),
+        legacy_token_only: f
+            .flag(&format!("{prefix}legacy_token_only"))
+            .unwrap_or(false),
+        aws_profile: f.take(&format!("{prefix}aws_profile")),
+        aws_default_profile: f.take(&format!("{prefix}aws_default_profile")),
+        ..EnvCredentials::default()
+    }
 }
 
 fn take_env(f: &mut Fields) -> Option<EnvCredentials> {
@@ -154,6 +182,7 @@ fn take_env(f: &mut Fields) -> Option<EnvCredentials> {
         expiration: f.take("env_expiration"),
         region: f.take("env_region"),
         profile: f.take("env_profile"),
+        ..take_raw_env(f, "env_")
     })
 }
 

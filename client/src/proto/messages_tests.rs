@@ -37,6 +37,10 @@ fn all_requests() -> Vec<Request> {
                 expiration: None,
                 region: Some("eu-west-1".into()),
                 profile: Some(String::new()),
+                security_token: Some("old\ntok".into()),
+                legacy_token_only: false,
+                aws_profile: Some(String::new()),
+                aws_default_profile: Some(NASTY.into()),
             }),
         },
         Request::Check {
@@ -65,6 +69,7 @@ fn all_requests() -> Vec<Request> {
             expiration: None,
             region: None,
             profile: None,
+            ..EnvCredentials::default()
         }),
         Request::SubmitEnv(EnvCredentials {
             access_key_id: NASTY.into(),
@@ -73,6 +78,10 @@ fn all_requests() -> Vec<Request> {
             expiration: Some("2026-11-22T10:00:00Z".into()),
             region: Some("eu-west-1".into()),
             profile: Some(NASTY.into()),
+            security_token: Some("tok\nen==".into()),
+            legacy_token_only: true,
+            aws_profile: None,
+            aws_default_profile: Some(String::new()),
         }),
         Request::Watch(WatchQuery::default()),
         Request::Watch(WatchQuery {

@@ -58,6 +58,15 @@ pub struct EnvCredentials {
     /// The profile the shell selects (`AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`): the tools
     /// send env credentials with its region, `endpoint_url` and `[services]` settings.
     pub profile: Option<String>,
+    /// `AWS_SECURITY_TOKEN` (not empty): botocore reads it before `AWS_SESSION_TOKEN`, the
+    /// SDKs not at all.
+    pub security_token: Option<String>,
+    /// `session_token` came from `AWS_SECURITY_TOKEN`: `AWS_SESSION_TOKEN` is unset or empty.
+    pub legacy_token_only: bool,
+    /// `AWS_PROFILE` and `AWS_DEFAULT_PROFILE` as set (even empty): each tool selects its
+    /// profile from them in its own way.
+    pub aws_profile: Option<String>,
+    pub aws_default_profile: Option<String>,
 }
 
 impl fmt::Debug for EnvCredentials {
@@ -70,6 +79,10 @@ impl fmt::Debug for EnvCredentials {
             .field("expiration", &self.expiration)
             .field("region", &self.region)
             .field("profile", &self.profile)
+            .field("security_token", &hidden(&self.security_token))
+            .field("legacy_token_only", &self.legacy_token_only)
+            .field("aws_profile", &self.aws_profile)
+            .field("aws_default_profile", &self.aws_default_profile)
             .finish()
     }
 }
@@ -351,6 +364,8 @@ mod tests {
             expiration: Some("2026-11-22T10:00:00Z".into()),
             region: Some("eu-west-1".into()),
             profile: Some("dev".into()),
+            security_token: Some("FwoGZXIvYXdzEXAMPLETOKEN".into()),
+            ..EnvCredentials::default()
         };
         for shown in [format!("{c:?}"), format!("{c:#?}"), {
             format!("{:?}", Request::SubmitEnv(c.clone()))

@@ -41,8 +41,14 @@ impl Engine {
         }
         world.set_var("AWS_ACCESS_KEY_ID", &creds.access_key_id);
         world.set_var("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key);
-        if let Some(t) = &creds.session_token {
+        // the token variables as the shell has them: botocore reads AWS_SECURITY_TOKEN first
+        if let Some(t) = &creds.session_token
+            && !creds.legacy_token_only
+        {
             world.set_var("AWS_SESSION_TOKEN", t);
+        }
+        if let Some(t) = &creds.security_token {
+            world.set_var("AWS_SECURITY_TOKEN", t);
         }
         if let Some(e) = &creds.expiration {
             world.set_var("AWS_CREDENTIAL_EXPIRATION", e);
@@ -59,7 +65,17 @@ impl Engine {
         if let Some(r) = &creds.region {
             world.set_var("AWS_REGION", r);
         }
-        if let Some(p) = &creds.profile {
+        if creds.aws_profile.is_some() || creds.aws_default_profile.is_some() {
+            // both as set: the tools select their profile from them differently
+            for (var, value) in [
+                ("AWS_PROFILE", &creds.aws_profile),
+                ("AWS_DEFAULT_PROFILE", &creds.aws_default_profile),
+            ] {
+                if let Some(v) = value {
+                    world.set_var(var, v);
+                }
+            }
+        } else if let Some(p) = &creds.profile {
             world.set_var("AWS_PROFILE", p);
         }
         world
