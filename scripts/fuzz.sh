@@ -26,7 +26,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 corpus=fuzz/corpus
-mkdir -p "$corpus"/{proto_decode,expiry_parse,files_parse,cache_read,reader_cli,reader_sdk,reader_js}
+mkdir -p "$corpus"/{proto_decode,expiry_parse,files_parse,cache_read,reader_cli,reader_sdk,reader_js,reader_env}
 python3 - "$corpus" <<'PY'
 import json, os, sys, hashlib
 out = sys.argv[1]
@@ -68,6 +68,14 @@ put("cache_read", '{"version":99}')
 put("cache_read", json.dumps({"accessToken": {"accessKeyId": "ASIAEXAMPLE", "secretAccessKey": "s", "sessionToken": "t",
     "accountId": "123456789012", "expiresAt": "2026-11-22T10:00:00Z"}, "tokenType": "aws_sigv4",
     "refreshToken": "r", "clientId": "arn:aws:signin:::devtools/same-device", "dpopKey": "k"}))
+# the environment cases of issue 17: key, secret, token, legacy token, AWS_PROFILE,
+# AWS_DEFAULT_PROFILE (NUL between; one 0xff byte: set but empty), then a credentials file
+files = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n[dev]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\n"
+for env in [["ASIAIOSFODNN7EXAMPLE", "s", "", "tok", "", ""], ["AKIAIOSFODNN7EXAMPLE", "\xff", "", "", "", ""],
+            ["ASIAIOSFODNN7EXAMPLE", "s", "tok\n", "", "", ""], ["", "", "", "", "", "dev"],
+            ["AKIAIOSFODNN7EXAMPLE", "s", "", "", "dev", "nope"]]:
+    parts = [v.encode("latin-1") for v in env]
+    put("reader_env", b"\0".join(parts) + b"\0" + files.encode())
 PY
 # the three readers start from the same files (config NUL credentials)
 for r in reader_cli reader_sdk reader_js; do
@@ -77,7 +85,7 @@ done
 cd fuzz
 cargo +nightly fuzz build -O --debug-assertions
 status=0
-for t in proto_decode expiry_parse files_parse cache_read reader_cli reader_sdk reader_js; do
+for t in proto_decode expiry_parse files_parse cache_read reader_cli reader_sdk reader_js reader_env; do
     log="$(mktemp)"
     if cargo +nightly fuzz run -O --debug-assertions "$t" "corpus/$t" -- \
         -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \

@@ -152,8 +152,10 @@ impl Ctx<'_> {
         };
         let message =
             format!("{tools} {verb} not read these variables ({why}): {pronoun} profile {shown}");
+        // a profile with credentials to send is validated for these readers (an expiry
+        // field is only a hint: STS decides); one without is an error when it has one
         match (pd.material, error) {
-            (Some(m), None) => (
+            (Some(m), _) => (
                 vec![Problem::warning(
                     Code::EnvNotRead,
                     location,
@@ -171,6 +173,17 @@ impl Ctx<'_> {
                 )],
                 None,
             ),
+            // nothing to send: the tool fails ("Could not load credentials from any providers")
+            (None, None) if pd.verdict.source == crate::verdict::SourceKind::None => (
+                vec![Problem::error(
+                    Code::EnvNotRead,
+                    location,
+                    format!("{message}, which holds no credentials"),
+                    fix,
+                )],
+                None,
+            ),
+            // credentials credguard does not fetch (a process not run by policy): unknown
             (None, None) => (
                 vec![Problem::warning(Code::EnvNotRead, location, message, fix)],
                 None,
