@@ -290,6 +290,18 @@ fn the_rust_sdk_reads_the_environment_as_the_sdk_reader_says() {
     compare(Reader::Sdk, &cases, answers, seed);
 }
 
+/// A case against moto: its name, the credentials file, the environment, the entry to
+/// read and the states expected of `cli`, `sdk` and `js`.
+type OnlineCase<'a> = (
+    &'a str,
+    String,
+    Vec<(&'a str, String)>,
+    &'a str,
+    [&'a str; 3],
+);
+/// A shell: its name, its environment, the states expected of `cli`, `sdk` and `js`.
+type ShellCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, [&'a str; 3]);
+
 /// The real AWS CLI's `sts get-caller-identity` against moto in `env` (nothing else of
 /// this process's environment): did it get an identity, and what did it say?
 fn cli_succeeds(
@@ -354,7 +366,7 @@ fn each_tool_meets_the_environment_as_its_verdict_says() {
         ]
     };
     // (name, files: default then dev, environment, entry, [cli, sdk, js])
-    let cases: Vec<(&str, String, Vec<(&str, String)>, &str, [&str; 3])> = vec![
+    let cases: Vec<OnlineCase> = vec![
         (
             "AWS_SECURITY_TOKEN only",
             file(good, gone),
@@ -454,7 +466,7 @@ fn through_the_daemon_each_tool_reads_the_shell_environment_alike() {
         "ASIAIOSFODNN7EXAMPLE",
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     );
-    let shells: [(&str, Vec<(&str, &str)>, [&str; 3]); 3] = [
+    let shells: [ShellCase; 3] = [
         (
             "AWS_SECURITY_TOKEN only",
             vec![
