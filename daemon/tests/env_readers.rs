@@ -535,3 +535,106 @@ fn through_the_daemon_each_tool_reads_the_shell_environment_alike() {
         assert_eq!(codes(&through), codes(&alone), "{name}");
     }
 }
+
+/// `credguardd check --offline --json` in bash, after `before` ran in that shell (a fix
+/// followed literally: an `export` or `unset` changes the environment the check reads).
+fn check_after(home: &Path, env: &[(&str, &str)], before: &str) -> Value {
+    let script = format!("{before}\nexec \"$CREDGUARDD\" check --offline --json");
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &script])
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("PATH", "/usr/bin:/bin")
+        .env("CREDGUARDD", env!("CARGO_BIN_EXE_credguardd"))
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
+}
+
+/// Every problem with `code` in the report, as (entry, fix).
+fn with_code(report: &Value, code: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for p in report["profiles"].as_array().unwrap() {
+        for q in p["problems"].as_array().unwrap() {
+            if q["code"] == code {
+                out.push((
+                    p["profile"].to_string(),
+                    q["fix"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Each environment problem's fix, run literally in bash (its first command; a
+/// placeholder filled in), leaves no problem with that code.
+#[test]
+fn environment_fixes_followed_literally_remove_the_problem() {
+    let h = home();
+    let (k, s) = (
+        "ASIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    );
+    let keys = [("AWS_ACCESS_KEY_ID", k), ("AWS_SECRET_ACCESS_KEY", s)];
+    let with = |extra: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static str)> {
+        keys.iter().chain(extra).copied().collect()
+    };
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "missing-session-token",
+            with(&[("AWS_SECURITY_TOKEN", "legacy")]),
+        ),
+        (
+            "partial-env-credentials",
+            vec![("AWS_ACCESS_KEY_ID", k), ("AWS_SECRET_ACCESS_KEY", "")],
+        ),
+        (
+            "env-not-read",
+            with(&[("AWS_SESSION_TOKEN", "tok"), ("AWS_PROFILE", "dev")]),
+        ),
+        (
+            "env-not-read",
+            vec![("AWS_ACCESS_KEY_ID", k), ("AWS_SECRET_ACCESS_KEY", "")],
+        ),
+        (
+            "profile-selection-differs",
+            vec![("AWS_DEFAULT_PROFILE", "dev")],
+        ),
+        (
+            "profile-selection-differs",
+            vec![("AWS_DEFAULT_PROFILE", "dev"), ("AWS_PROFILE", "default")],
+        ),
+        (
+            "profile-not-found",
+            with(&[
+                ("AWS_SESSION_TOKEN", "tok"),
+                ("AWS_DEFAULT_PROFILE", "nope"),
+            ]),
+        ),
+    ];
+    for (code, env) in cases {
+        let before = check_after(h.path(), &env, ":");
+        let found = with_code(&before, code);
+        assert!(!found.is_empty(), "{code} in {env:?}: {before:#}");
+        // `aws configure --profile P` asks questions: fixes.rs runs those with the real CLI
+        for (entry, fix) in found
+            .into_iter()
+            .filter(|(_, f)| !f.contains("aws configure"))
+        {
+            let command = match fix.contains('`') {
+                true => support::context::quoted_command(&fix),
+                false => fix.clone(),
+            };
+            let command = command.replace("<value>", s);
+            let after = check_after(h.path(), &env, &command);
+            assert!(
+                with_code(&after, code).is_empty(),
+                "{code} of {entry} in {env:?} after `{command}`: {after:#}"
+            );
+        }
+    }
+}

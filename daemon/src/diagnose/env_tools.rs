@@ -68,11 +68,30 @@ impl Ctx<'_> {
             }
             found.push((g.readers.clone(), problems));
         }
+        self.legacy_token_fix(&mut d);
         self.mark_sdk_problems(&mut d, &same, &found);
         self.add_other_problems(&mut d, &found);
         d.readings.primary = Some(same);
         d.verdict.state = offline_state(&d.verdict.problems);
         d
+    }
+
+    /// A temporary key whose token is only in AWS_SECURITY_TOKEN: the fix copies it to
+    /// the variable the SDKs read.
+    fn legacy_token_fix(&self, d: &mut Diagnosis) {
+        if self.world.var(readers_env::SECURITY_TOKEN).is_none() {
+            return;
+        }
+        for p in d
+            .verdict
+            .problems
+            .iter_mut()
+            .filter(|p| p.code == Code::MissingSessionToken)
+        {
+            p.message
+                .push_str(" (the token is in AWS_SECURITY_TOKEN, a name only botocore reads)");
+            p.fix = "export AWS_SESSION_TOKEN=\"$AWS_SECURITY_TOKEN\"".into();
+        }
     }
 
     /// One group's problems, and its credentials to validate when they pass the checks.
@@ -159,7 +178,10 @@ impl Ctx<'_> {
                 vec![Problem::warning(
                     Code::EnvNotRead,
                     location,
-                    format!("{message}, whose keys are validated here as theirs"),
+                    format!(
+                        "{message} instead, and that profile's keys are what is validated for {}",
+                        if readers.len() == 1 { "it" } else { "them" }
+                    ),
                     fix,
                 )],
                 Some(m),
