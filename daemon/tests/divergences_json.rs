@@ -10,7 +10,6 @@ use crate::support::context::aws_cli;
 use crate::support::moto::{Moto, Seed};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 const K: &str = "AKIAIOSFODNN7EXAMPLE";
 const T: &str = "ASIAIOSFODNN7EXAMPLE";
@@ -144,23 +143,16 @@ fn config_tools_decides_which_failures_make_a_profile_invalid() {
 
 /// Does the real AWS CLI get an identity from moto with the files under `home`?
 fn cli_succeeds(aws: &Path, home: &Path, profile: &str, endpoint: &str) -> (bool, String) {
-    let out = Command::new(aws)
-        .args(["sts", "get-caller-identity", "--endpoint-url", endpoint])
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", "/usr/bin:/bin")
-        .env("AWS_CONFIG_FILE", home.join(".aws/config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join(".aws/credentials"))
-        .env("AWS_PROFILE", profile)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .output()
-        .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), said)
+    let file = |name: &str| home.join(".aws").join(name).to_string_lossy().into_owned();
+    let env = [
+        ("AWS_CONFIG_FILE".to_string(), file("config")),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".to_string(),
+            file("credentials"),
+        ),
+        ("AWS_PROFILE".to_string(), profile.to_string()),
+    ];
+    crate::support::context::aws_identity(aws, home, &env, endpoint)
 }
 
 #[test]

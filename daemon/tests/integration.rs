@@ -19,6 +19,7 @@ mod daemon;
 mod divergences;
 mod divergences_json;
 mod env_readers;
+mod env_verdicts;
 mod expiry;
 mod fake_sts;
 mod fixes;

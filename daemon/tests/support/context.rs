@@ -68,6 +68,32 @@ pub fn aws_cli() -> Option<std::path::PathBuf> {
     None
 }
 
+/// The real AWS CLI's `sts get-caller-identity` against `endpoint`, in `home` with `env`
+/// (nothing else of this process's environment): did it get an identity, and what did it
+/// say?
+pub fn aws_identity(
+    aws: &Path,
+    home: &Path,
+    env: &[(String, String)],
+    endpoint: &str,
+) -> (bool, String) {
+    let out = Command::new(aws)
+        .args(["sts", "get-caller-identity", "--endpoint-url", endpoint])
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", "/usr/bin:/bin")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
+
 /// Runs the AWS CLI in `home` (its files only: no variable of this process leaks in).
 pub fn run_aws(aws: &Path, home: &Path, args: &[&str]) {
     let out = Command::new(aws)
