@@ -134,7 +134,10 @@ pub fn home() -> tempfile::TempDir {
         .iter()
         .map(|(n, k, s)| format!("[{n}]\naws_access_key_id = {k}\naws_secret_access_key = {s}\n"))
         .collect();
-    std::fs::write(dir.path().join(".aws/credentials"), text).unwrap();
+    let path = dir.path().join(".aws/credentials");
+    std::fs::write(&path, text).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     std::fs::write(dir.path().join(".aws/config"), "").unwrap();
     dir
 }

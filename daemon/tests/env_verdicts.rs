@@ -5,7 +5,7 @@
 //! proved against the tools' own chains in `env_readers.rs`.
 #![allow(clippy::unwrap_used)]
 
-use crate::env_readers::{PROFILES, home};
+use crate::env_readers::home;
 use crate::support;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -90,13 +90,8 @@ fn each_tool_meets_the_environment_as_its_verdict_says() {
 #[test]
 fn through_the_daemon_each_tool_reads_the_shell_environment_alike() {
     let user = support::daemon::User::new("http://127.0.0.1:9");
-    let credentials: String = PROFILES
-        .iter()
-        .map(|(n, k, s)| format!("[{n}]\naws_access_key_id = {k}\naws_secret_access_key = {s}\n"))
-        .collect();
-    std::fs::write(user.credentials(), credentials).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(user.credentials(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let written = home();
+    std::fs::copy(written.path().join(".aws/credentials"), user.credentials()).unwrap();
     let (k, s) = (
         "ASIAIOSFODNN7EXAMPLE",
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
