@@ -225,17 +225,21 @@ impl Engine {
                         tracing::info!("{msg}");
                     }
                     self.refresh();
+                    // under constant churn every turn settles again: what queued meanwhile
+                    // is answered now, not one command per settled second
+                    while let Ok(cmd) = commands.try_recv() {
+                        if !self.handle(cmd) {
+                            return;
+                        }
+                    }
                 }
                 Some(first) = self.calls.next() => self.take_results(first),
                 Some(skew) = self.clock_watch.next() => self.take_probe(skew),
                 cmd = commands.recv() => match cmd {
                     None => break,
-                    Some(Command::Shutdown { reply }) => {
-                        self.stop();
-                        let _ = reply.send(());
+                    Some(cmd) => if !self.handle(cmd) {
                         return;
-                    }
-                    Some(cmd) => self.command(cmd),
+                    },
                 },
                 () = sleep_until(deadline) => {
                     tracing::debug!("timer");
@@ -263,6 +267,17 @@ impl Engine {
                 _ => break,
             }
         }
+    }
+
+    /// A command from a client; false after a shutdown (answered: the engine has stopped).
+    fn handle(&mut self, cmd: Command) -> bool {
+        if let Command::Shutdown { reply } = cmd {
+            self.stop();
+            let _ = reply.send(());
+            return false;
+        }
+        self.command(cmd);
+        true
     }
 
     fn command(&mut self, cmd: Command) {
