@@ -455,3 +455,31 @@ fn cache_survives_restart_and_corruption_is_discarded() {
     let cache = Cache::open(dir.path());
     assert!(cache.entries.is_empty());
 }
+
+/// Shells that submit new credentials faster than STS answers (here: a FAKE endpoint that
+/// hangs) do not queue calls without bound: the call of a forgotten set (the daemon keeps
+/// 64) is dropped, so the validations in flight stay within the sets remembered and the
+/// profiles.
+#[test]
+fn calls_of_forgotten_env_sets_are_dropped() {
+    let sts = FakeSts::start(vec![Reply::Hang]);
+    let user = crate::support::daemon::User::new(&sts.url);
+    let _d = user.start();
+    let sock = user.socket();
+    for i in 0..200 {
+        let creds = credguard_client::EnvCredentials {
+            access_key_id: format!("AKIAQ3EGHANG{i:08}"),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYHANGHANGHA".into(),
+            ..Default::default()
+        };
+        let req = credguard_client::Request::SubmitEnv(creds);
+        credguard_client::exchange(&sock, &req, Duration::from_secs(5)).unwrap();
+    }
+    let status = user.status();
+    let in_flight = status["sts_calls"]["in_flight"].as_u64().unwrap();
+    let remembered = credguard::run::engine::MAX_ENV_SETS as u64;
+    assert!(
+        (1..=remembered).contains(&in_flight),
+        "{in_flight} validations in flight after 200 submissions to a hung STS: {status:#}"
+    );
+}

@@ -6,15 +6,16 @@ use crate::config::Config;
 use crate::validate::sts::Answer;
 use crate::validate::{Job, Validator};
 use crate::verdict::{CallCounts, StsCalls};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc};
 
 pub(super) struct Calls {
     pub validator: Validator,
     sem: Arc<Semaphore>,
-    /// Fingerprints being validated now.
-    in_flight: HashSet<String>,
+    /// Fingerprints being validated now (or waiting for a permit), with the handle that
+    /// cancels the task.
+    in_flight: HashMap<String, tokio::task::AbortHandle>,
     tx: mpsc::UnboundedSender<(String, Answer)>,
     rx: mpsc::UnboundedReceiver<(String, Answer)>,
     /// When each validation of the last 24 hours started (unix seconds) and its calls.
@@ -30,7 +31,7 @@ impl Calls {
         Calls {
             sem: Arc::new(Semaphore::new(validator.max_concurrent)),
             validator,
-            in_flight: HashSet::new(),
+            in_flight: HashMap::new(),
             tx,
             rx,
             log: VecDeque::new(),
@@ -49,7 +50,7 @@ impl Calls {
     /// Start the calls not already in flight, at `now` (unix seconds).
     pub fn spawn(&mut self, jobs: impl IntoIterator<Item = (String, Job)>, now: i64) {
         for (fp, job) in jobs {
-            if !self.in_flight.insert(fp.clone()) {
+            if self.in_flight.contains_key(&fp) {
                 continue;
             }
             if !self.validator.never_sends(&job.material) {
@@ -63,11 +64,12 @@ impl Calls {
                 self.log.push_back((now, calls));
             }
             tracing::debug!(key_id = ?job.material, "validating");
-            let fut = self.validator.call(self.sem.clone(), fp, job);
+            let fut = self.validator.call(self.sem.clone(), fp.clone(), job);
             let tx = self.tx.clone();
-            tokio::spawn(async move {
+            let task = tokio::spawn(async move {
                 let _ = tx.send(fut.await);
             });
+            self.in_flight.insert(fp, task.abort_handle());
         }
     }
 
@@ -88,7 +90,16 @@ impl Calls {
     }
 
     pub fn in_flight(&self, fp: &str) -> bool {
-        self.in_flight.contains(fp)
+        self.in_flight.contains_key(fp)
+    }
+
+    /// Nobody needs the verdict on `fp` any more (a forgotten shell's credentials): its
+    /// call, waiting for a permit or under way, is dropped. Without this, shells that
+    /// submit new credentials faster than STS answers would queue calls without bound.
+    pub fn cancel(&mut self, fp: &str) {
+        if let Some(task) = self.in_flight.remove(fp) {
+            task.abort();
+        }
     }
 
     /// The next answer (never `None`: the engine holds a sender).

@@ -125,8 +125,21 @@ impl Engine {
             return;
         }
         let oldest = self.env_subs.iter().min_by_key(|(_, s)| s.seen);
-        if let Some(k) = oldest.map(|(k, _)| k.clone()) {
-            self.env_subs.remove(&k);
+        let Some(k) = oldest.map(|(k, _)| k.clone()) else {
+            return;
+        };
+        let Some(fp) = self.env_subs.remove(&k).and_then(|sub| sub.fp) else {
+            return;
+        };
+        // its call is still wanted when another shell, a profile or a check waits for it
+        let wanted = self.env_subs.values().any(|s| s.fp.as_ref() == Some(&fp))
+            || self
+                .judged
+                .iter()
+                .any(|j| super::schedule::fingerprints(j).any(|f| f == fp))
+            || self.waiters.iter().any(|w| w.pending.contains(&fp));
+        if !wanted {
+            self.calls.cancel(&fp);
         }
     }
 
