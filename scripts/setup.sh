@@ -72,9 +72,11 @@ else
   cargo install cargo-nextest --locked </dev/null
 fi
 
-# The js reader's oracle: @smithy/shared-ini-file-loader, pinned by its package-lock.json.
+# The js reader's oracles: @smithy/shared-ini-file-loader (the files) and
+# @aws-sdk/credential-provider-node (the environment), pinned by its package-lock.json.
 ORACLE_JS="$(cd "$(dirname "$0")/.." && pwd)/daemon/tests/oracles/js"
-if [ -d "$ORACLE_JS/node_modules/@smithy/shared-ini-file-loader" ]; then
+if [ -d "$ORACLE_JS/node_modules/@smithy/shared-ini-file-loader" ] &&
+   [ -d "$ORACLE_JS/node_modules/@aws-sdk/credential-provider-node" ]; then
   echo "setup: js oracle present"
 elif command -v npm >/dev/null 2>&1; then
   echo "setup: npm ci in $ORACLE_JS"
