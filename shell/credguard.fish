@@ -89,16 +89,48 @@ function _credguard_guard_mode
     end
 end
 
+# Where this shell's badge file is (client/src/badgefile.rs), worked out again only when a
+# variable it depends on changes: $_credguard_file, and $_credguard_live, the same file
+# under .live/badge/, a path that exists only while the daemon runs (.live →
+# /proc/<pid>/fd/<n>); both empty when the fast path is not taken. The name is $AWS_PROFILE
+# if set, else $AWS_DEFAULT_PROFILE if set, else .none (no name), taken only when it is its
+# own file name. A set-but-empty name names no profile the tools find (or leaves
+# AWS_DEFAULT_PROFILE to them): the client asks the daemon.
+function _credguard_locate --on-variable AWS_PROFILE --on-variable AWS_DEFAULT_PROFILE \
+    --on-variable CREDGUARD_ASCII --on-variable XDG_RUNTIME_DIR
+    set -g _credguard_file ''
+    set -g _credguard_live ''
+    set -g _credguard_settings ''
+    string match -q -- '/*' "$XDG_RUNTIME_DIR"; or return 0
+    set -g _credguard_settings $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings
+    set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
+    string match -qr -- '^([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$name[1]"; or return 0
+    if test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0
+        set name .ascii/$name[1]
+    end
+    set -g _credguard_file $XDG_RUNTIME_DIR/credguard/badge/$name[1]
+    set -g _credguard_live $XDG_RUNTIME_DIR/credguard/badge/.live/badge/$name[1]
+end
+_credguard_locate
+
 function _credguard_refresh --on-event fish_prompt
-    # The fast path, in as few builtins as fish allows (each costs about 10 µs; a function
-    # call as much as its body, so it is inline): this shell's badge file
-    # (client/src/badgefile.rs). The name is $AWS_PROFILE if set, else $AWS_DEFAULT_PROFILE
-    # if set, else .none (no name). Taken without env credentials, with the socket in its
-    # default place, for a name that is its own file name, and while the daemon is alive:
-    # the program at its pid (.proc → /proc/<pid>) is the daemon's (.exe), two stats and no
-    # read. Otherwise `credguard prompt` answers; a set-but-empty name names no profile the
-    # tools find (or leaves AWS_DEFAULT_PROFILE to them), and the client asks the daemon.
-    # config.toml's [guard], when the daemon keeps one or kept one (one test otherwise)
+    # The fast path: two builtins (each costs about 10 µs here; a function call as much
+    # as its body, so nothing is called): one `test` that there are no env credentials,
+    # no moved socket and no [guard] settings, and that the badge file is there under
+    # .live (which says the daemon is alive), then one `read` of it by its plain path (a
+    # path through /proc costs a few µs more; an empty file: an empty badge).
+    if test -z "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET$_credguard_cfg_mode$_credguard_cfg_cmds" \
+            -a -f "$_credguard_live" -a ! -f "$_credguard_settings"
+        read -g CREDGUARD_BADGE <$_credguard_file
+    else
+        _credguard_refresh_slow
+    end
+end
+
+# The other paths: config.toml's [guard] when the daemon keeps one (or kept one), then the
+# badge file with the liveness record checked the longer way (the program at .proc, the
+# daemon's pid, is the daemon's: .exe), else `credguard prompt`.
+function _credguard_refresh_slow
     test -f "$XDG_RUNTIME_DIR/credguard/badge/.guard/.settings" -o -n "$_credguard_cfg_mode$_credguard_cfg_cmds"
     and _credguard_guard_settings
     set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
