@@ -101,6 +101,9 @@ pub fn prompt_cost(user: &User) {
                 s.push_str(body);
                 s.push('\n');
             }
+            // the shell's status is the last command's (a hook may end on a status of its
+            // own, which a prompt ignores): one `:` after all, the same in every run
+            s.push_str(":\n");
             s
         };
         // (wall µs, CPU µs of the shell and every process it ran) of one shell run
