@@ -39,7 +39,6 @@ _credguard_painted=$'\n\n'
 _credguard_seen=$'\n\n'
 _credguard_path=''
 _credguard_live=''
-_credguard_settings=''
 # config.toml's [guard] table as the daemon keeps it; empty: none (the defaults)
 _credguard_cfg_mode=''
 _credguard_cfg_cmds=''
@@ -61,15 +60,14 @@ _credguard_guard_settings() {
 # Where this shell's badge file is (client/src/badgefile.rs), worked out again only when
 # a setting it depends on changed: _credguard_path, and _credguard_live, the same file
 # under .live/badge/, a path that exists only while the daemon runs (.live →
-# /proc/<pid>/fd/<n>); both empty when the client answers instead (a moved socket, a name
+# /proc/<pid>/fd/<n>) and keeps no [guard] settings; both empty when the client answers instead (a moved socket, a name
 # that is not its own file name; a set-but-empty name names no profile the tools find,
 # and the client asks the daemon).
 _credguard_locate() {
   _credguard_seen=${AWS_PROFILE-$'\1'}$'\2'${AWS_DEFAULT_PROFILE-$'\1'}$'\2'${CREDGUARD_ASCII-}$'\2'${XDG_RUNTIME_DIR-}$'\2'${CREDGUARD_SOCKET-}
-  _credguard_path='' _credguard_live='' _credguard_settings=''
+  _credguard_path='' _credguard_live=''
   local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}} dir=${XDG_RUNTIME_DIR-}/credguard/badge
   [[ -z ${CREDGUARD_SOCKET-} && $dir == /* ]] || return 0
-  _credguard_settings=$dir/.guard/.settings
   if [[ -z $name ]]; then
     [[ -z ${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x} ]] || return 0
     name=.none
@@ -109,13 +107,13 @@ _credguard_badge_slow() {
 _credguard_prompt() {
   local status=$?
   # The fast path (builtins only, no function call): no env credentials, no [guard]
-  # settings, and the badge file there under .live (which says the daemon is alive): one
-  # `read` of it by its plain path (a path through /proc costs a few µs more; an empty
-  # file: an empty badge).
+  # settings read, and the badge file there under .live (which says the daemon is alive
+  # and keeps no [guard] settings): one `read` of it by its plain path (a path through
+  # /proc costs a few µs more; an empty file: an empty badge).
   [[ ${AWS_PROFILE-$'\1'}$'\2'${AWS_DEFAULT_PROFILE-$'\1'}$'\2'${CREDGUARD_ASCII-}$'\2'${XDG_RUNTIME_DIR-}$'\2'${CREDGUARD_SOCKET-} == "$_credguard_seen" ]] ||
     _credguard_locate
   if [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}$_credguard_cfg_mode$_credguard_cfg_cmds &&
-    -f $_credguard_live && ! -f $_credguard_settings ]]; then
+    -f $_credguard_live ]]; then
     IFS= read -r CREDGUARD_BADGE <"$_credguard_path" || :
   else
     _credguard_badge_slow

@@ -92,17 +92,20 @@ end
 # Where this shell's badge file is (client/src/badgefile.rs), worked out again only when a
 # variable it depends on changes: $_credguard_file, and $_credguard_live, the same file
 # under .live/badge/, a path that exists only while the daemon runs (.live →
-# /proc/<pid>/fd/<n>); both empty when the fast path is not taken. The name is $AWS_PROFILE
-# if set, else $AWS_DEFAULT_PROFILE if set, else .none (no name), taken only when it is its
-# own file name. A set-but-empty name names no profile the tools find (or leaves
+# /proc/<pid>/fd/<n>) and keeps no [guard] settings; both empty when the fast path is not
+# taken: env credentials, a moved socket, [guard] settings read, or a name that is not its
+# own file name. The name is $AWS_PROFILE if set, else $AWS_DEFAULT_PROFILE if set, else
+# .none (no name). A set-but-empty name names no profile the tools find (or leaves
 # AWS_DEFAULT_PROFILE to them): the client asks the daemon.
 function _credguard_locate --on-variable AWS_PROFILE --on-variable AWS_DEFAULT_PROFILE \
-    --on-variable CREDGUARD_ASCII --on-variable XDG_RUNTIME_DIR
+    --on-variable CREDGUARD_ASCII --on-variable XDG_RUNTIME_DIR --on-variable CREDGUARD_SOCKET \
+    --on-variable AWS_ACCESS_KEY_ID --on-variable AWS_SECRET_ACCESS_KEY \
+    --on-variable _credguard_cfg_mode --on-variable _credguard_cfg_cmds
     set -g _credguard_file ''
     set -g _credguard_live ''
-    set -g _credguard_settings ''
-    string match -q -- '/*' "$XDG_RUNTIME_DIR"; or return 0
-    set -g _credguard_settings $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings
+    test -z "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET$_credguard_cfg_mode$_credguard_cfg_cmds"
+    and string match -q -- '/*' "$XDG_RUNTIME_DIR"
+    or return 0
     set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
     string match -qr -- '^([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$name[1]"; or return 0
     if test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0
@@ -115,12 +118,11 @@ _credguard_locate
 
 function _credguard_refresh --on-event fish_prompt
     # The fast path: two builtins (each costs about 10 µs here; a function call as much
-    # as its body, so nothing is called): one `test` that there are no env credentials,
-    # no moved socket and no [guard] settings, and that the badge file is there under
-    # .live (which says the daemon is alive), then one `read` of it by its plain path (a
-    # path through /proc costs a few µs more; an empty file: an empty badge).
-    if test -z "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET$_credguard_cfg_mode$_credguard_cfg_cmds" \
-            -a -f "$_credguard_live" -a ! -f "$_credguard_settings"
+    # as its body, so nothing is called): one `test` that the badge file is there under
+    # .live (which says the daemon is alive and keeps no [guard] settings), then one `read`
+    # of it by its plain path (a path through /proc costs a few µs more; an empty file: an
+    # empty badge). What else it depends on is in $_credguard_live (_credguard_locate).
+    if test -f "$_credguard_live"
         read -g CREDGUARD_BADGE <$_credguard_file
     else
         _credguard_refresh_slow

@@ -24,7 +24,9 @@
 //! from `/proc` and a zombie has closed its descriptors; a pid reused by another process
 //! would need that process to hold, at the same descriptor number, a directory with a
 //! `badge/<name>` file in it: only credguard's own runtime directory has one. So the test
-//! that the file exists is the liveness test too (one `stat`).
+//! that the file exists is the liveness test too (one `stat`). `.live` is there only while
+//! config.toml has no `[guard]` table (no `.guard/.settings`), which those hooks then
+//! read at each prompt the longer way.
 //!
 //! A file holds the exact text `credguard prompt` would print (empty when all is well), with
 //! no newline. A profile without a file (one that does not exist, say) is asked of the

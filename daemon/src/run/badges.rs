@@ -2,8 +2,9 @@
 //! `credguard_client::badgefile`): rewritten atomically when a badge changes, and each
 //! minute while one counts down; the liveness record (`.proc` → `/proc/<pid>`, `.exe` → this
 //! program, `.live` → `/proc/<pid>/fd/<n>`, an open descriptor of the runtime directory
-//! held for it) is written once the first badges are in and removed at a clean exit (after
-//! a kill -9 the hooks find `.proc/exe` and `.live/badge/…` gone). The pre-command guard's files go in `.guard/`
+//! held for it, only while there are no `[guard]` settings) is written once the first
+//! badges are in and removed at a clean exit (after a kill -9 the hooks find `.proc/exe`
+//! and `.live/badge/…` gone). The pre-command guard's files go in `.guard/`
 //! ([`crate::run::guard`]), kept the same way.
 
 use crate::report::badge;
@@ -13,7 +14,7 @@ use credguard_client::BadgeState;
 use credguard_client::badgefile::{
     self, ASCII_DIR, EXE_LINK, LIVE_LINK, NO_PROFILE_FILE, PROC_LINK,
 };
-use credguard_client::guardfile::GUARD_DIR;
+use credguard_client::guardfile::{GUARD_DIR, SETTINGS_FILE};
 use std::collections::HashMap;
 use std::io::Write;
 use std::os::fd::AsRawFd;
@@ -105,6 +106,12 @@ impl BadgeFiles {
     /// Bring the directory to `wanted`: changed files rewritten, vanished profiles removed,
     /// the liveness record written once.
     fn apply(&mut self, wanted: Vec<(PathBuf, String)>) {
+        // `.live` only while there are no [guard] settings: the bash and fish hooks take
+        // their fast path (which skips the settings) only through it; it goes before the
+        // settings file comes
+        let settings = self.dir.join(GUARD_DIR).join(SETTINGS_FILE);
+        let live = !wanted.iter().any(|(p, _)| *p == settings);
+        let mut result = if live { Ok(()) } else { self.set_live(false) };
         let keep: std::collections::HashSet<&PathBuf> = wanted.iter().map(|(p, _)| p).collect();
         let gone: Vec<PathBuf> = self
             .written
@@ -116,7 +123,6 @@ impl BadgeFiles {
             let _ = std::fs::remove_file(&p);
             self.written.remove(&p);
         }
-        let mut result = Ok(());
         for (path, text) in wanted {
             if self.written.get(&path) == Some(&text) {
                 continue;
@@ -132,6 +138,9 @@ impl BadgeFiles {
             result = self.write_liveness();
             self.alive = result.is_ok();
         }
+        if result.is_ok() {
+            result = self.set_live(live);
+        }
         match result {
             Err(e) if !self.failed => {
                 self.failed = true;
@@ -142,32 +151,44 @@ impl BadgeFiles {
         }
     }
 
-    /// `.proc` → `/proc/<pid>`, `.exe` → this program and `.live` → `/proc/<pid>/fd/<n>`
-    /// (the runtime directory, held open), each replaced atomically; `.proc` last, as
-    /// before.
+    /// `.exe` → this program, then `.proc` → `/proc/<pid>`, each replaced atomically.
     fn write_liveness(&mut self) -> std::io::Result<()> {
         let exe = std::fs::read_link("/proc/self/exe").or_else(|_| std::env::current_exe())?;
         symlink_atomic(&exe, &self.dir.join(EXE_LINK))?;
-        let pid = std::process::id();
-        if let Some(parent) = self.dir.parent() {
-            // a directory opened read-only: nothing is read from it, it is only held
-            let anchor = std::fs::File::open(parent)?;
-            let fd = PathBuf::from(format!("/proc/{pid}/fd/{}", anchor.as_raw_fd()));
-            symlink_atomic(&fd, &self.dir.join(LIVE_LINK))?;
-            self.anchor = Some(anchor);
+        let me = PathBuf::from(format!("/proc/{}", std::process::id()));
+        symlink_atomic(&me, &self.dir.join(PROC_LINK))
+    }
+
+    /// `.live` → `/proc/<pid>/fd/<n>` (the runtime directory, held open) made, or removed
+    /// and the directory let go.
+    fn set_live(&mut self, on: bool) -> std::io::Result<()> {
+        let link = self.dir.join(LIVE_LINK);
+        match (on, self.anchor.is_some(), self.dir.parent()) {
+            (true, false, Some(parent)) => {
+                // a directory opened read-only: nothing is read from it, it is only held
+                let anchor = std::fs::File::open(parent)?;
+                let fd = anchor.as_raw_fd();
+                symlink_atomic(
+                    &PathBuf::from(format!("/proc/{}/fd/{fd}", std::process::id())),
+                    &link,
+                )?;
+                self.anchor = Some(anchor);
+            }
+            (false, true, _) => {
+                std::fs::remove_file(&link)?;
+                self.anchor = None;
+            }
+            _ => {}
         }
-        symlink_atomic(
-            &PathBuf::from(format!("/proc/{pid}")),
-            &self.dir.join(PROC_LINK),
-        )
+        Ok(())
     }
 
     /// At a clean exit: the liveness record and the badges go, so hooks ask the client.
     pub fn remove(&mut self) {
-        let _ = std::fs::remove_file(self.dir.join(PROC_LINK));
-        let _ = std::fs::remove_file(self.dir.join(EXE_LINK));
         let _ = std::fs::remove_file(self.dir.join(LIVE_LINK));
         self.anchor = None;
+        let _ = std::fs::remove_file(self.dir.join(PROC_LINK));
+        let _ = std::fs::remove_file(self.dir.join(EXE_LINK));
         self.alive = false;
         for p in self.written.keys() {
             let _ = std::fs::remove_file(p);
@@ -346,6 +367,23 @@ mod tests {
         other.kill().unwrap();
         other.wait().unwrap();
         assert!(!found, "another process's descriptor {fd} led to a badge");
+
+        // config.toml's [guard] table: no `.live` while its settings file is there (the
+        // hooks then read the settings the longer way), back when it goes
+        let guarded = crate::config::Config::parse("[guard]\nmode = \"block\"\n")
+            .unwrap()
+            .guard;
+        let now = OffsetDateTime::now_utc();
+        b.update(&snap, now, &guarded);
+        assert!(dir.join(".guard/.settings").is_file());
+        assert!(
+            std::fs::symlink_metadata(&live).is_err(),
+            "no .live with settings"
+        );
+        assert!(badgefile::daemon_alive(&dir), "the longer record stays");
+        b.update(&snap, now, &GuardConfig::default());
+        assert!(!dir.join(".guard/.settings").exists());
+        assert_eq!(read(live.join("badge/default")), "aws:default ✗ no secret");
 
         b.remove();
         assert!(
