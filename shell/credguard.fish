@@ -89,32 +89,39 @@ function _credguard_guard_mode
     end
 end
 
-# Where this shell's badge file is (client/src/badgefile.rs), worked out again only when a
-# variable it depends on changes: $_credguard_file, and $_credguard_live, the same file
-# under .live/badge/, a path that exists only while the daemon runs (.live →
-# /proc/<pid>/fd/<n>) and keeps no [guard] settings; both empty when the fast path is not
-# taken: env credentials, a moved socket, [guard] settings read, or a name that is not its
-# own file name. The name is $AWS_PROFILE if set, else $AWS_DEFAULT_PROFILE if set, else
-# .none (no name). A set-but-empty name names no profile the tools find (or leaves
-# AWS_DEFAULT_PROFILE to them): the client asks the daemon.
-function _credguard_locate --on-variable AWS_PROFILE --on-variable AWS_DEFAULT_PROFILE \
-    --on-variable CREDGUARD_ASCII --on-variable XDG_RUNTIME_DIR --on-variable CREDGUARD_SOCKET \
-    --on-variable AWS_ACCESS_KEY_ID --on-variable AWS_SECRET_ACCESS_KEY \
-    --on-variable _credguard_cfg_mode --on-variable _credguard_cfg_cmds
+# Where this shell's badge file is (client/src/badgefile.rs): $_credguard_file, and
+# $_credguard_live, the same file under .live/badge/, a path that exists only while the
+# daemon runs (.live → /proc/<pid>/fd/<n>) and keeps no [guard] settings; both empty (and
+# status 1) when the fast path is not taken: env credentials, a moved socket, [guard]
+# settings read, or a name that is not its own file name. The name is $AWS_PROFILE if
+# set, else $AWS_DEFAULT_PROFILE if set, else .none (no name). A set-but-empty name names
+# no profile the tools find (or leaves AWS_DEFAULT_PROFILE to them): the client asks the
+# daemon.
+function _credguard_locate
     set -g _credguard_file ''
     set -g _credguard_live ''
     test -z "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET$_credguard_cfg_mode$_credguard_cfg_cmds"
     and string match -q -- '/*' "$XDG_RUNTIME_DIR"
-    or return 0
+    or return 1
     set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
-    string match -qr -- '^([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$name[1]"; or return 0
+    string match -qr -- '^([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$name[1]"; or return 1
     if test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0
         set name .ascii/$name[1]
     end
     set -g _credguard_file $XDG_RUNTIME_DIR/credguard/badge/$name[1]
     set -g _credguard_live $XDG_RUNTIME_DIR/credguard/badge/.live/badge/$name[1]
 end
-_credguard_locate
+
+# When a variable the path depends on changes, the path is dropped; the next prompt's
+# slow path works it out again then (not here: a change may be a function's local,
+# gone by the prompt, with no event when it goes).
+function _credguard_stale --on-variable AWS_PROFILE --on-variable AWS_DEFAULT_PROFILE \
+    --on-variable CREDGUARD_ASCII --on-variable XDG_RUNTIME_DIR --on-variable CREDGUARD_SOCKET \
+    --on-variable AWS_ACCESS_KEY_ID --on-variable AWS_SECRET_ACCESS_KEY \
+    --on-variable _credguard_cfg_mode --on-variable _credguard_cfg_cmds
+    set -g _credguard_live ''
+end
+_credguard_stale
 
 function _credguard_refresh --on-event fish_prompt
     # The fast path: two builtins (each costs about 10 µs here; a function call as much
@@ -129,17 +136,19 @@ function _credguard_refresh --on-event fish_prompt
     end
 end
 
-# The other paths: config.toml's [guard] when the daemon keeps one (or kept one), then the
-# badge file with the liveness record checked the longer way (the program at .proc, the
-# daemon's pid, is the daemon's: .exe), else `credguard prompt`.
+# The other paths: config.toml's [guard] when the daemon keeps one (or kept one), the path
+# worked out again, then the badge file with the liveness record checked the longer way
+# (the program at .proc, the daemon's pid, is the daemon's: .exe), else `credguard prompt`.
 function _credguard_refresh_slow
     test -f "$XDG_RUNTIME_DIR/credguard/badge/.guard/.settings" -o -n "$_credguard_cfg_mode$_credguard_cfg_cmds"
     and _credguard_guard_settings
-    set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
-    if string match -qr -- '^\|/[^|]*\|([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET|$XDG_RUNTIME_DIR|$name[1]"
-        set -q CREDGUARD_ASCII; and test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0; and set name .ascii/$name[1]
-        if test -f $XDG_RUNTIME_DIR/credguard/badge/$name[1] -a $XDG_RUNTIME_DIR/credguard/badge/.proc/exe -ef $XDG_RUNTIME_DIR/credguard/badge/.exe
-            read -g CREDGUARD_BADGE <$XDG_RUNTIME_DIR/credguard/badge/$name[1]; or set -g CREDGUARD_BADGE ''
+    if _credguard_locate
+        if test -f "$_credguard_live"
+            read -g CREDGUARD_BADGE <$_credguard_file
+            return 0
+        end
+        if test -f $_credguard_file -a $XDG_RUNTIME_DIR/credguard/badge/.proc/exe -ef $XDG_RUNTIME_DIR/credguard/badge/.exe
+            read -g CREDGUARD_BADGE <$_credguard_file; or set -g CREDGUARD_BADGE ''
             return 0
         end
     end
