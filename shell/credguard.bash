@@ -38,6 +38,7 @@ _credguard_painted=$'\n\n'
 # the settings _credguard_path was worked out from (never the same as real ones at first)
 _credguard_seen=$'\n\n'
 _credguard_path=''
+_credguard_live=''
 # config.toml's [guard] table as the daemon keeps it; empty: none (the defaults)
 _credguard_cfg_mode=''
 _credguard_cfg_cmds=''
@@ -57,12 +58,14 @@ _credguard_guard_settings() {
 }
 
 # Where this shell's badge file is (client/src/badgefile.rs), worked out again only when
-# a setting it depends on changed: _credguard_path, empty when the client answers instead
-# (a moved socket, a name that is not its own file name; a set-but-empty name names no
-# profile the tools find, and the client asks the daemon).
+# a setting it depends on changed: _credguard_path, and _credguard_live, the same file
+# under .live/badge/, a path that exists only while the daemon runs (.live →
+# /proc/<pid>/fd/<n>) and keeps no [guard] settings; both empty when the client answers instead (a moved socket, a name
+# that is not its own file name; a set-but-empty name names no profile the tools find,
+# and the client asks the daemon).
 _credguard_locate() {
-  _credguard_seen=$_credguard_key
-  _credguard_path=''
+  _credguard_seen=${AWS_PROFILE-$'\1'}$'\2'${AWS_DEFAULT_PROFILE-$'\1'}$'\2'${CREDGUARD_ASCII-}$'\2'${XDG_RUNTIME_DIR-}$'\2'${CREDGUARD_SOCKET-}
+  _credguard_path='' _credguard_live=''
   local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}} dir=${XDG_RUNTIME_DIR-}/credguard/badge
   [[ -z ${CREDGUARD_SOCKET-} && $dir == /* ]] || return 0
   if [[ -z $name ]]; then
@@ -73,27 +76,24 @@ _credguard_locate() {
   fi
   [[ -z ${CREDGUARD_ASCII-} || ${CREDGUARD_ASCII-} == 0 ]] || name=.ascii/$name
   _credguard_path=$dir/$name
+  _credguard_live=$dir/.live/badge/$name
   _credguard_dir=$dir
 }
 
-_credguard_prompt() {
-  local status=$?
-  # config.toml's [guard], when the daemon keeps one (one file test otherwise)
+# The badge when the fast path is not taken: config.toml's [guard] first (when the daemon
+# keeps one, or kept one), then the badge file with the daemon's liveness checked the
+# longer way (the program at its pid, .proc → /proc/<pid>, is the daemon's: .exe), else
+# `credguard prompt`. No redirection on its command: with one, bash forks twice for the
+# substitution (≈ 0.3 ms; BENCHMARKS.md); it never writes to stderr, and a missing binary
+# fails the -x test.
+_credguard_badge_slow() {
   if [[ -f ${XDG_RUNTIME_DIR-}/credguard/badge/.guard/.settings && -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* ]]; then
     _credguard_guard_settings "$XDG_RUNTIME_DIR/credguard/badge/.guard/.settings" 2>/dev/null || :
   elif [[ -n $_credguard_cfg_mode$_credguard_cfg_cmds ]]; then
     _credguard_cfg_mode='' _credguard_cfg_cmds=''
   fi
-  # The fast path (builtins only): this shell's badge file, without env credentials and
-  # while the daemon is alive: the program at its pid (.proc → /proc/<pid>) is the
-  # daemon's (.exe), two stats and no read. Otherwise `credguard prompt` answers. No
-  # redirection on its command: with one, bash forks twice for the substitution (≈ 0.3 ms;
-  # BENCHMARKS.md); it never writes to stderr, and a missing binary fails the -x test.
-  _credguard_key=${AWS_PROFILE-$'\1'}$'\2'${AWS_DEFAULT_PROFILE-$'\1'}$'\2'${CREDGUARD_ASCII-}$'\2'${XDG_RUNTIME_DIR-}$'\2'${CREDGUARD_SOCKET-}
-  [[ $_credguard_key == "$_credguard_seen" ]] || _credguard_locate
   if [[ -n $_credguard_path && -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-} &&
     -f $_credguard_path && $_credguard_dir/.proc/exe -ef $_credguard_dir/.exe ]]; then
-    CREDGUARD_BADGE=''
     IFS= read -r CREDGUARD_BADGE <"$_credguard_path" || :
   elif [[ ! -x "::CREDGUARD::" ]]; then
     CREDGUARD_BADGE=''
@@ -102,35 +102,62 @@ _credguard_prompt() {
   else
     CREDGUARD_BADGE=$("::CREDGUARD::" prompt) || CREDGUARD_BADGE=''
   fi
-  # the coloured text, only when the badge or the colour changed
-  if [[ $CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red} != "$_credguard_painted" ]]; then
-    _credguard_painted=$CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red}
-    case ${CREDGUARD_COLOR-red} in
-      red) _credguard_code=31 ;;
-      yellow) _credguard_code=33 ;;
-      magenta) _credguard_code=35 ;;
-      cyan) _credguard_code=36 ;;
-      *) _credguard_code='' ;;
-    esac
-    if [[ -z $CREDGUARD_BADGE ]]; then
-      _credguard_shown=''
-    elif [[ -n $_credguard_code ]]; then
-      # \001 \002: readline's markers around zero-width escapes
-      _credguard_shown=$'\001\e['"${_credguard_code}m"$'\002'"$CREDGUARD_BADGE"$'\001\e[0m\002 '
-    else
-      _credguard_shown="$CREDGUARD_BADGE "
-    fi
+}
+
+_credguard_prompt() {
+  local status=$?
+  # The fast path (builtins only, no function call): no env credentials, no [guard]
+  # settings read, and the badge file there under .live (which says the daemon is alive
+  # and keeps no [guard] settings): one `read` of it by its plain path (a path through
+  # /proc costs a few µs more; an empty file: an empty badge).
+  [[ ${AWS_PROFILE-$'\1'}$'\2'${AWS_DEFAULT_PROFILE-$'\1'}$'\2'${CREDGUARD_ASCII-}$'\2'${XDG_RUNTIME_DIR-}$'\2'${CREDGUARD_SOCKET-} == "$_credguard_seen" ]] ||
+    _credguard_locate
+  if [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}$_credguard_cfg_mode$_credguard_cfg_cmds &&
+    -f $_credguard_live ]]; then
+    IFS= read -r CREDGUARD_BADGE <"$_credguard_path" || :
+  else
+    _credguard_badge_slow
   fi
+  # the rest only when something is to do (bash copies a function's body at each call, so
+  # what is rarely needed lives in a function of its own)
+  # shellcheck disable=SC2016 # the literal text of the reference, not its value
+  [[ $CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red} == "$_credguard_painted" && $_credguard_extdebug != 1 &&
+    (${CREDGUARD_BADGE_POSITION-left} != left || ${PS1-} == *'${_credguard_shown'*) ]] || _credguard_tidy
+  _credguard_armed=1
+  return "$status"
+}
+
+# The coloured text when the badge or the colour changed; extdebug off after a command the
+# guard stopped; the badge put back in front of PS1 when something else rebuilt it.
+_credguard_tidy() {
+  [[ $CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red} == "$_credguard_painted" ]] || _credguard_paint
   if [[ $_credguard_extdebug == 1 ]]; then
     shopt -u extdebug
     _credguard_extdebug=0
   fi
-  _credguard_armed=1
-  # re-added whenever something else rebuilt PS1
   # shellcheck disable=SC2016 # the literal text of the reference, not its value
   [[ ${CREDGUARD_BADGE_POSITION-left} != left || ${PS1-} == *'${_credguard_shown'* ]] ||
     PS1='${_credguard_shown-}'"${PS1-}"
-  return "$status"
+}
+
+# The text in front of PS1: the badge in its colour, and a space after it.
+_credguard_paint() {
+  _credguard_painted=$CREDGUARD_BADGE$'\n'${CREDGUARD_COLOR-red}
+  case ${CREDGUARD_COLOR-red} in
+    red) _credguard_code=31 ;;
+    yellow) _credguard_code=33 ;;
+    magenta) _credguard_code=35 ;;
+    cyan) _credguard_code=36 ;;
+    *) _credguard_code='' ;;
+  esac
+  if [[ -z $CREDGUARD_BADGE ]]; then
+    _credguard_shown=''
+  elif [[ -n $_credguard_code ]]; then
+    # \001 \002: readline's markers around zero-width escapes
+    _credguard_shown=$'\001\e['"${_credguard_code}m"$'\002'"$CREDGUARD_BADGE"$'\001\e[0m\002 '
+  else
+    _credguard_shown="$CREDGUARD_BADGE "
+  fi
 }
 
 if [[ $(declare -p PROMPT_COMMAND 2>/dev/null) == "declare -a"* ]]; then
@@ -275,11 +302,18 @@ _credguard_guard() {
   return 1
 }
 
-# The trap's text: the cheap test inline, so that a command it does not guard costs no
-# function call (a case on the first word; 0, the command runs); _credguard_guard decides
-# the rest.
-# shellcheck disable=SC2016 # the trap's text, expanded when the trap runs
-_credguard_trap='case ${BASH_COMMAND%%[[:space:]]*} in terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) _credguard_guard ;; *) [[ -z ${CREDGUARD_GUARD_COMMANDS-}${_credguard_cfg_cmds-} ]] || _credguard_guard ;; esac'
+# The DEBUG trap: the cheap test (a case on the first word; 0, the command runs) in a
+# small function of its own, so that a command it does not guard costs little: bash parses
+# a trap's text at each firing (a short name is quick to parse) and copies a function's
+# body at each call (this one is short; measured: 15 µs a firing, against 20–25 µs with
+# the case inline in the trap's text). _credguard_guard decides the rest.
+_credguard_guard_first() {
+  case ${BASH_COMMAND%%[[:space:]]*} in
+    terraform | terragrunt | tofu | cdk | pulumi | sam | serverless | sls | copilot | aws) _credguard_guard ;;
+    *) [[ -z ${CREDGUARD_GUARD_COMMANDS-}${_credguard_cfg_cmds-} ]] || _credguard_guard ;;
+  esac
+}
+_credguard_trap=_credguard_guard_first
 _credguard_debug_trap=$(trap -p DEBUG)
 # shellcheck disable=SC2064 # the trap's text is set now on purpose: it is our own
 case $_credguard_debug_trap in

@@ -89,23 +89,66 @@ function _credguard_guard_mode
     end
 end
 
+# Where this shell's badge file is (client/src/badgefile.rs): $_credguard_file, and
+# $_credguard_live, the same file under .live/badge/, a path that exists only while the
+# daemon runs (.live → /proc/<pid>/fd/<n>) and keeps no [guard] settings; both empty (and
+# status 1) when the fast path is not taken: env credentials, a moved socket, [guard]
+# settings read, or a name that is not its own file name. The name is $AWS_PROFILE if
+# set, else $AWS_DEFAULT_PROFILE if set, else .none (no name). A set-but-empty name names
+# no profile the tools find (or leaves AWS_DEFAULT_PROFILE to them): the client asks the
+# daemon.
+function _credguard_locate
+    set -g _credguard_file ''
+    set -g _credguard_live ''
+    test -z "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET$_credguard_cfg_mode$_credguard_cfg_cmds"
+    and string match -q -- '/*' "$XDG_RUNTIME_DIR"
+    or return 1
+    set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
+    string match -qr -- '^([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$name[1]"; or return 1
+    if test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0
+        set name .ascii/$name[1]
+    end
+    set -g _credguard_file $XDG_RUNTIME_DIR/credguard/badge/$name[1]
+    set -g _credguard_live $XDG_RUNTIME_DIR/credguard/badge/.live/badge/$name[1]
+end
+
+# When a variable the path depends on changes, the path is dropped; the next prompt's
+# slow path works it out again then (not here: a change may be a function's local,
+# gone by the prompt, with no event when it goes).
+function _credguard_stale --on-variable AWS_PROFILE --on-variable AWS_DEFAULT_PROFILE \
+    --on-variable CREDGUARD_ASCII --on-variable XDG_RUNTIME_DIR --on-variable CREDGUARD_SOCKET \
+    --on-variable AWS_ACCESS_KEY_ID --on-variable AWS_SECRET_ACCESS_KEY \
+    --on-variable _credguard_cfg_mode --on-variable _credguard_cfg_cmds
+    set -g _credguard_live ''
+end
+_credguard_stale
+
 function _credguard_refresh --on-event fish_prompt
-    # The fast path, in as few builtins as fish allows (each costs about 10 µs; a function
-    # call as much as its body, so it is inline): this shell's badge file
-    # (client/src/badgefile.rs). The name is $AWS_PROFILE if set, else $AWS_DEFAULT_PROFILE
-    # if set, else .none (no name). Taken without env credentials, with the socket in its
-    # default place, for a name that is its own file name, and while the daemon is alive:
-    # the program at its pid (.proc → /proc/<pid>) is the daemon's (.exe), two stats and no
-    # read. Otherwise `credguard prompt` answers; a set-but-empty name names no profile the
-    # tools find (or leaves AWS_DEFAULT_PROFILE to them), and the client asks the daemon.
-    # config.toml's [guard], when the daemon keeps one or kept one (one test otherwise)
+    # The fast path: two builtins (each costs about 10 µs here; a function call as much
+    # as its body, so nothing is called): one `test` that the badge file is there under
+    # .live (which says the daemon is alive and keeps no [guard] settings), then one `read`
+    # of it by its plain path (a path through /proc costs a few µs more; an empty file: an
+    # empty badge). What else it depends on is in $_credguard_live (_credguard_locate).
+    if test -f "$_credguard_live"
+        read -g CREDGUARD_BADGE <$_credguard_file
+    else
+        _credguard_refresh_slow
+    end
+end
+
+# The other paths: config.toml's [guard] when the daemon keeps one (or kept one), the path
+# worked out again, then the badge file with the liveness record checked the longer way
+# (the program at .proc, the daemon's pid, is the daemon's: .exe), else `credguard prompt`.
+function _credguard_refresh_slow
     test -f "$XDG_RUNTIME_DIR/credguard/badge/.guard/.settings" -o -n "$_credguard_cfg_mode$_credguard_cfg_cmds"
     and _credguard_guard_settings
-    set -l name $AWS_PROFILE $AWS_DEFAULT_PROFILE .none
-    if string match -qr -- '^\|/[^|]*\|([A-Za-z0-9_][A-Za-z0-9._-]*|\.none)$' "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY$CREDGUARD_SOCKET|$XDG_RUNTIME_DIR|$name[1]"
-        set -q CREDGUARD_ASCII; and test -n "$CREDGUARD_ASCII" -a "$CREDGUARD_ASCII" != 0; and set name .ascii/$name[1]
-        if test -f $XDG_RUNTIME_DIR/credguard/badge/$name[1] -a $XDG_RUNTIME_DIR/credguard/badge/.proc/exe -ef $XDG_RUNTIME_DIR/credguard/badge/.exe
-            read -g CREDGUARD_BADGE <$XDG_RUNTIME_DIR/credguard/badge/$name[1]; or set -g CREDGUARD_BADGE ''
+    if _credguard_locate
+        if test -f "$_credguard_live"
+            read -g CREDGUARD_BADGE <$_credguard_file
+            return 0
+        end
+        if test -f $_credguard_file -a $XDG_RUNTIME_DIR/credguard/badge/.proc/exe -ef $XDG_RUNTIME_DIR/credguard/badge/.exe
+            read -g CREDGUARD_BADGE <$_credguard_file; or set -g CREDGUARD_BADGE ''
             return 0
         end
     end

@@ -6,6 +6,8 @@
 //! ```text
 //! $XDG_RUNTIME_DIR/credguard/badge/.proc       a symlink to /proc/<the daemon's pid>
 //! $XDG_RUNTIME_DIR/credguard/badge/.exe        a symlink to the daemon's program
+//! $XDG_RUNTIME_DIR/credguard/badge/.live       a symlink to /proc/<pid>/fd/<n>: the daemon's
+//!                                              open descriptor of $XDG_RUNTIME_DIR/credguard
 //! $XDG_RUNTIME_DIR/credguard/badge/<name>      the badge text for profile <name>
 //! $XDG_RUNTIME_DIR/credguard/badge/.none       the badge of a shell that names no profile
 //! $XDG_RUNTIME_DIR/credguard/badge/.ascii/…    the same in plain ASCII
@@ -15,6 +17,16 @@
 //! The daemon is alive when `.proc/exe` and `.exe` are the same file (`[[ a -ef b ]]` in
 //! a shell: two `stat`s, no read): after a `kill -9` the pid is gone, a zombie has no
 //! `exe`, and a pid reused by another program names another file.
+//!
+//! The bash and fish hooks go one step shorter: they read `.live/badge/<name>` (or
+//! `.live/badge/.ascii/<name>`), a path that exists only while the daemon's process holds
+//! its descriptor of the credguard runtime directory. After a `kill -9` the pid is gone
+//! from `/proc` and a zombie has closed its descriptors; a pid reused by another process
+//! would need that process to hold, at the same descriptor number, a directory with a
+//! `badge/<name>` file in it: only credguard's own runtime directory has one. So the test
+//! that the file exists is the liveness test too (one `stat`). `.live` is there only while
+//! config.toml has no `[guard]` table (no `.guard/.settings`), which those hooks then
+//! read at each prompt the longer way.
 //!
 //! A file holds the exact text `credguard prompt` would print (empty when all is well), with
 //! no newline. A profile without a file (one that does not exist, say) is asked of the
@@ -29,6 +41,9 @@ use std::path::{Path, PathBuf};
 pub const PROC_LINK: &str = ".proc";
 /// A symlink to the daemon's program, for `PROC_LINK/exe` to be compared with.
 pub const EXE_LINK: &str = ".exe";
+/// A symlink to `/proc/<pid>/fd/<n>`, the daemon's descriptor of the badge directory's
+/// parent: `LIVE_LINK/badge/<file>` exists only while the daemon runs.
+pub const LIVE_LINK: &str = ".live";
 /// The file of a shell that names no profile.
 pub const NO_PROFILE_FILE: &str = ".none";
 /// The subdirectory of the plain-ASCII badges.

@@ -228,6 +228,18 @@ fn shell_follows_the_daemon(shell: &str) {
         l.contains(&prompt_sign) && !l.contains("checking")
     });
     assert!(!other.contains("aws:"), "shell b is not affected: {other}");
+    if shell == "fish" {
+        // fish keeps its badge path until a variable it depends on changes: a function's
+        // local AWS_PROFILE is gone by the prompt (with no event), so the badge stays the
+        // global profile's, not the local's (whose file is there to be misread)
+        let local = user.dir.path().join("runtime/credguard/badge/default");
+        assert!(local.is_file(), "no badge file for default");
+        t.clear("a");
+        t.send("a", "function w; set -lx AWS_PROFILE default; end; w");
+        t.wait_prompt("a", "the global profile's badge", |l| {
+            l.contains("aws:nope ✗ no such profile")
+        });
+    }
 
     // the daemon killed: the prompt still comes, with the neutral mark
     d.signal("KILL");

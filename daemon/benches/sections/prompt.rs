@@ -92,9 +92,19 @@ pub fn prompt_cost(user: &User) {
             "bash" => "x=$(/bin/true)",
             _ => "set x (/bin/true)",
         };
-        let script = |prefix: &str, body: &str, k: u32| match shell {
-            "fish" => format!("{prefix}for i in (seq {k}); {body}; end"),
-            _ => format!("{prefix}for i in {{1..{k}}}; do {body}; done"),
+        // k top-level commands, one a line: each runs once as at a prompt (bash's DEBUG
+        // trap, which the hook sets for its guard, fires once per top-level command, as for
+        // PROMPT_COMMAND; in a `for` loop it would fire twice a turn, once for the loop)
+        let script = |prefix: &str, body: &str, k: u32| {
+            let mut s = format!("{prefix}\n");
+            for _ in 0..k {
+                s.push_str(body);
+                s.push('\n');
+            }
+            // the shell's status is the last command's (a hook may end on a status of its
+            // own, which a prompt ignores): one `:` after all, the same in every run
+            s.push_str(":\n");
+            s
         };
         // (wall µs, CPU µs of the shell and every process it ran) of one shell run
         let run = |script: &str| -> Option<(f64, f64)> {
@@ -116,9 +126,9 @@ pub fn prompt_cost(user: &User) {
             let wall = us(t.elapsed());
             s.success().then(|| (wall, children_cpu_us() - cpu))
         };
-        // per loop turn: the difference between k and 3k turns, so the shell's start and
+        // per command: the difference between k and 3k of them, so the shell's start and
         // the hook's loading cancel out
-        let per_turn = |prefix: &str, body: &str, k: u32| -> Option<(f64, f64)> {
+        let per_command = |prefix: &str, body: &str, k: u32| -> Option<(f64, f64)> {
             let (a, b) = (
                 run(&script(prefix, body, k))?,
                 run(&script(prefix, body, 3 * k))?,
@@ -126,10 +136,10 @@ pub fn prompt_cost(user: &User) {
             let n = f64::from(2 * k);
             Some(((b.0 - a.0) / n, (b.1 - a.1) / n))
         };
-        // the loop's own cost is common to both: subtract it
-        let empty = per_turn("", ":", 2000)?;
-        let h = per_turn(&init, body, 1000)?;
-        let t = per_turn("", baseline, 150)?;
+        // a line's own cost (read, parse) is common to both: subtract it
+        let empty = per_command("", ":", 2000)?;
+        let h = per_command(&init, body, 1000)?;
+        let t = per_command("", baseline, 150)?;
         Some((
             (h.0 - empty.0, h.1 - empty.1),
             (t.0 - empty.0, t.1 - empty.1),
@@ -175,9 +185,10 @@ pub fn prompt_cost(user: &User) {
         );
     }
     println!(
-        "  method: per turn of a loop in one shell process, from the difference between k and 3k turns (the shell's start \
-         and the hook's loading cancel out): 1,000 vs 3,000 hook calls, 150 vs 450 runs of the baseline, minus an empty \
-         loop measured the same way; median of 5. \
+        "  method: per command in one shell process, k top-level commands one a line, from the difference between k and \
+         3k (the shell's start and the hook's loading cancel out): 1,000 vs 3,000 hook calls, 150 vs 450 runs of the \
+         baseline, minus as many `:` lines measured the same way; median of 5. A line runs as at a prompt (bash's DEBUG \
+         trap, set by the hook for its guard, fires once per line, as for PROMPT_COMMAND). \
          Wall time, and CPU time (user + system of the shell and every process it ran, from getrusage): \
          on a shared machine, waiting for a core inflates the wall figures, not the CPU ones"
     );

@@ -1,18 +1,23 @@
 //! The badge files the prompt hooks read without a process (layout and name encoding:
 //! `credguard_client::badgefile`): rewritten atomically when a badge changes, and each
 //! minute while one counts down; the liveness record (`.proc` → `/proc/<pid>`, `.exe` → this
-//! program) is written once the first badges are in and removed at a clean exit (after a
-//! kill -9 the hooks find `.proc/exe` gone). The pre-command guard's files go in `.guard/`
+//! program, `.live` → `/proc/<pid>/fd/<n>`, an open descriptor of the runtime directory
+//! held for it, only while there are no `[guard]` settings) is written once the first
+//! badges are in and removed at a clean exit (after a kill -9 the hooks find `.proc/exe`
+//! and `.live/badge/…` gone). The pre-command guard's files go in `.guard/`
 //! ([`crate::run::guard`]), kept the same way.
 
 use crate::report::badge;
 use crate::run::engine::Snapshot;
 use crate::run::guard::{self, GuardConfig};
 use credguard_client::BadgeState;
-use credguard_client::badgefile::{self, ASCII_DIR, EXE_LINK, NO_PROFILE_FILE, PROC_LINK};
-use credguard_client::guardfile::GUARD_DIR;
+use credguard_client::badgefile::{
+    self, ASCII_DIR, EXE_LINK, LIVE_LINK, NO_PROFILE_FILE, PROC_LINK,
+};
+use credguard_client::guardfile::{GUARD_DIR, SETTINGS_FILE};
 use std::collections::HashMap;
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
@@ -25,6 +30,9 @@ pub struct BadgeFiles {
     failed: bool,
     /// The liveness record is written.
     alive: bool,
+    /// The runtime directory (the badge directory's parent) held open while the liveness
+    /// record is: `.live` names this descriptor under `/proc/<pid>/fd`.
+    anchor: Option<std::fs::File>,
 }
 
 impl BadgeFiles {
@@ -50,6 +58,7 @@ impl BadgeFiles {
             written: HashMap::new(),
             failed: false,
             alive: false,
+            anchor: None,
         })
     }
 
@@ -97,6 +106,12 @@ impl BadgeFiles {
     /// Bring the directory to `wanted`: changed files rewritten, vanished profiles removed,
     /// the liveness record written once.
     fn apply(&mut self, wanted: Vec<(PathBuf, String)>) {
+        // `.live` only while there are no [guard] settings: the bash and fish hooks take
+        // their fast path (which skips the settings) only through it; it goes before the
+        // settings file comes
+        let settings = self.dir.join(GUARD_DIR).join(SETTINGS_FILE);
+        let live = !wanted.iter().any(|(p, _)| *p == settings);
+        let mut result = if live { Ok(()) } else { self.set_live(false) };
         let keep: std::collections::HashSet<&PathBuf> = wanted.iter().map(|(p, _)| p).collect();
         let gone: Vec<PathBuf> = self
             .written
@@ -108,7 +123,6 @@ impl BadgeFiles {
             let _ = std::fs::remove_file(&p);
             self.written.remove(&p);
         }
-        let mut result = Ok(());
         for (path, text) in wanted {
             if self.written.get(&path) == Some(&text) {
                 continue;
@@ -124,6 +138,9 @@ impl BadgeFiles {
             result = self.write_liveness();
             self.alive = result.is_ok();
         }
+        if result.is_ok() {
+            result = self.set_live(live);
+        }
         match result {
             Err(e) if !self.failed => {
                 self.failed = true;
@@ -134,16 +151,42 @@ impl BadgeFiles {
         }
     }
 
-    /// `.proc` → `/proc/<pid>` and `.exe` → this program, each replaced atomically.
-    fn write_liveness(&self) -> std::io::Result<()> {
+    /// `.exe` → this program, then `.proc` → `/proc/<pid>`, each replaced atomically.
+    fn write_liveness(&mut self) -> std::io::Result<()> {
         let exe = std::fs::read_link("/proc/self/exe").or_else(|_| std::env::current_exe())?;
         symlink_atomic(&exe, &self.dir.join(EXE_LINK))?;
         let me = PathBuf::from(format!("/proc/{}", std::process::id()));
         symlink_atomic(&me, &self.dir.join(PROC_LINK))
     }
 
+    /// `.live` → `/proc/<pid>/fd/<n>` (the runtime directory, held open) made, or removed
+    /// and the directory let go.
+    fn set_live(&mut self, on: bool) -> std::io::Result<()> {
+        let link = self.dir.join(LIVE_LINK);
+        match (on, self.anchor.is_some(), self.dir.parent()) {
+            (true, false, Some(parent)) => {
+                // a directory opened read-only: nothing is read from it, it is only held
+                let anchor = std::fs::File::open(parent)?;
+                let fd = anchor.as_raw_fd();
+                symlink_atomic(
+                    &PathBuf::from(format!("/proc/{}/fd/{fd}", std::process::id())),
+                    &link,
+                )?;
+                self.anchor = Some(anchor);
+            }
+            (false, true, _) => {
+                std::fs::remove_file(&link)?;
+                self.anchor = None;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// At a clean exit: the liveness record and the badges go, so hooks ask the client.
     pub fn remove(&mut self) {
+        let _ = std::fs::remove_file(self.dir.join(LIVE_LINK));
+        self.anchor = None;
         let _ = std::fs::remove_file(self.dir.join(PROC_LINK));
         let _ = std::fs::remove_file(self.dir.join(EXE_LINK));
         self.alive = false;
@@ -264,8 +307,8 @@ mod tests {
             "aws:default ✗ no secret"
         );
         // 6 profiles + .none, twice, a guard record per profile but "a\nb" (whose reason
-        // would not be one line), and the liveness record's two links
-        assert_eq!(all.len(), 2 * 7 + 5 + 2, "{all:?}");
+        // would not be one line), and the liveness record's three links
+        assert_eq!(all.len(), 2 * 7 + 5 + 3, "{all:?}");
         assert_eq!(
             std::fs::read_to_string(dir.join(".guard/~2e2e2f2e2e2f78")).unwrap(),
             "refuse=profile ../../x is invalid: no aws_secret_access_key; fix: add it\n"
@@ -277,5 +320,75 @@ mod tests {
         assert_eq!(std::fs::read_to_string(dir.join(".none")).unwrap(), "");
         b.remove();
         assert_eq!(files_under(root.path()), Vec::<String>::new());
+    }
+
+    /// `.live/badge/<file>` (what the bash and fish hooks read) is there while this process,
+    /// the daemon here, holds its descriptor. The same descriptor number in another process
+    /// (what a reused pid would offer) open on another directory leads nowhere, and the
+    /// link goes at a clean exit.
+    #[test]
+    fn the_live_link_leads_to_the_badges_only_through_the_daemon() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("runtime/credguard/badge");
+        let mut b = BadgeFiles::open(dir.clone()).unwrap();
+        let mut snap = Snapshot::default();
+        snap.report.profiles = vec![broken("default")];
+        b.update(&snap, OffsetDateTime::now_utc(), &GuardConfig::default());
+        let live = dir.join(LIVE_LINK);
+        let read = |p: PathBuf| std::fs::read_to_string(p).unwrap();
+        assert_eq!(read(live.join("badge/default")), "aws:default ✗ no secret");
+        assert_eq!(
+            read(live.join("badge/.ascii/default")),
+            "aws:default ! no secret"
+        );
+
+        let target = std::fs::read_link(&live).unwrap();
+        let fd = target.file_name().unwrap().to_str().unwrap().to_string();
+        assert_eq!(
+            target.parent().unwrap(),
+            Path::new(&format!("/proc/{}/fd", std::process::id()))
+        );
+        let mut other = std::process::Command::new("bash")
+            .args(["-c", &format!("exec {fd}<\"$1\"; exec sleep 30"), "-"])
+            .arg(root.path())
+            .spawn()
+            .unwrap();
+        let theirs = PathBuf::from(format!("/proc/{}/fd/{fd}", other.id()));
+        let start = std::time::Instant::now();
+        while !theirs.is_dir() && start.elapsed() < std::time::Duration::from_secs(5) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(
+            theirs.is_dir(),
+            "the other process holds {fd} open on a directory"
+        );
+        symlink_atomic(&theirs, &live).unwrap();
+        let found = live.join("badge/default").exists();
+        other.kill().unwrap();
+        other.wait().unwrap();
+        assert!(!found, "another process's descriptor {fd} led to a badge");
+
+        // config.toml's [guard] table: no `.live` while its settings file is there (the
+        // hooks then read the settings the longer way), back when it goes
+        let guarded = crate::config::Config::parse("[guard]\nmode = \"block\"\n")
+            .unwrap()
+            .guard;
+        let now = OffsetDateTime::now_utc();
+        b.update(&snap, now, &guarded);
+        assert!(dir.join(".guard/.settings").is_file());
+        assert!(
+            std::fs::symlink_metadata(&live).is_err(),
+            "no .live with settings"
+        );
+        assert!(badgefile::daemon_alive(&dir), "the longer record stays");
+        b.update(&snap, now, &GuardConfig::default());
+        assert!(!dir.join(".guard/.settings").exists());
+        assert_eq!(read(live.join("badge/default")), "aws:default ✗ no secret");
+
+        b.remove();
+        assert!(
+            std::fs::symlink_metadata(&live).is_err(),
+            "the link is gone"
+        );
     }
 }
