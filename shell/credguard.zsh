@@ -118,35 +118,54 @@ _credguard_guard_settings() {
   done
 }
 
-_credguard_precmd() {
-  local badge color
-  # config.toml's [guard], when the daemon keeps one (one file test otherwise)
-  if [[ -z ${CREDGUARD_SOCKET-} && ${XDG_RUNTIME_DIR-} == /* && -f $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings ]]; then
-    _credguard_guard_settings $XDG_RUNTIME_DIR/credguard/badge/.guard/.settings 2>/dev/null
+# The badge when the fast path of _credguard_precmd cannot answer, in $REPLY: config.toml's
+# [guard] settings read when the daemon keeps them; then the badge file $1 (a path the
+# fast path made; empty: none for this shell) while the daemon is alive: the program at its
+# pid (.proc → /proc/<pid>) is the daemon's (.exe); else the socket, else the client.
+_credguard_badge_slow() {
+  local dir=${XDG_RUNTIME_DIR-}/credguard/badge
+  REPLY=''
+  if [[ -z ${CREDGUARD_SOCKET-} && $dir == /* && -f $dir/.guard/.settings ]]; then
+    _credguard_guard_settings $dir/.guard/.settings 2>/dev/null
   elif [[ -n $_credguard_cfg_mode$_credguard_cfg_cmds ]]; then
     _credguard_cfg_mode='' _credguard_cfg_cmds=''
   fi
+  if [[ -n $1 && -f $1 && $dir/.proc/exe -ef $dir/.exe ]]; then
+    IFS= read -r REPLY <$1 || :
+  elif (( _credguard_zsocket )) && [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-} ]]; then
+    _credguard_ask
+  elif [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]]; then
+    REPLY="$("::CREDGUARD::" prompt --ascii 2>/dev/null)"
+  else
+    REPLY="$("::CREDGUARD::" prompt 2>/dev/null)"
+  fi
+}
+
+_credguard_precmd() {
+  local badge color
   # The fast path, inline (a function call costs as much as its body): this shell's badge
   # file (client/src/badgefile.rs), builtins only. Taken without env credentials, with the
-  # socket in its default place, for a name that is its own file name (or no name: .none),
-  # and while the daemon is alive: the program at its pid (.proc → /proc/<pid>) is the
-  # daemon's (.exe), two stats and no read. Otherwise the socket or the client answers; a
+  # socket in its default place, for a name that is its own file name (or no name: .none).
+  # One stat says the file is there and the daemon alive: .live → /proc/<pid>/fd/<n>, the
+  # daemon's runtime directory held open, which it keeps only while config.toml has no
+  # [guard] (so there are no settings to read either). Otherwise _credguard_badge_slow; a
   # set-but-empty name names no profile the tools find, and the daemon is asked.
   local file=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}} dir=${XDG_RUNTIME_DIR-}/credguard/badge
   if [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${CREDGUARD_SOCKET-} && $dir == /* &&
     ( $file == [A-Za-z0-9_]* && $file != *[^A-Za-z0-9._-]* ||
       -z $file${AWS_PROFILE+x}${AWS_DEFAULT_PROFILE+x} ) ]] &&
     file=${file:-.none} &&
-    { [[ -z ${CREDGUARD_ASCII-} || ${CREDGUARD_ASCII-} == 0 ]] || file=.ascii/$file } &&
-    [[ -f $dir/$file && $dir/.proc/exe -ef $dir/.exe ]]; then
-    IFS= read -r badge <$dir/$file || :
-  elif (( _credguard_zsocket )) && [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-} ]]; then
-    _credguard_ask
-    badge=$REPLY
-  elif [[ -n ${CREDGUARD_ASCII-} && ${CREDGUARD_ASCII-} != 0 ]]; then
-    badge="$("::CREDGUARD::" prompt --ascii 2>/dev/null)"
+    { [[ -z ${CREDGUARD_ASCII-} || ${CREDGUARD_ASCII-} == 0 ]] || file=.ascii/$file }; then
+    if [[ -f $dir/.live/badge/$file ]]; then
+      [[ -z $_credguard_cfg_mode$_credguard_cfg_cmds ]] || _credguard_cfg_mode='' _credguard_cfg_cmds=''
+      IFS= read -r badge <$dir/$file || :
+    else
+      _credguard_badge_slow $dir/$file
+      badge=$REPLY
+    fi
   else
-    badge="$("::CREDGUARD::" prompt 2>/dev/null)"
+    _credguard_badge_slow ''
+    badge=$REPLY
   fi
   CREDGUARD_BADGE=$badge
   # % starts a prompt escape: double it
