@@ -64,7 +64,7 @@ _credguard_guard_settings() {
 # that is not its own file name; a set-but-empty name names no profile the tools find,
 # and the client asks the daemon).
 _credguard_locate() {
-  _credguard_seen=${AWS_PROFILE-$'\1'}$'\2'${AWS_DEFAULT_PROFILE-$'\1'}$'\2'${CREDGUARD_ASCII-}$'\2'${XDG_RUNTIME_DIR-}$'\2'${CREDGUARD_SOCKET-}
+  _credguard_seen=$_credguard_key
   _credguard_path='' _credguard_live=''
   local name=${AWS_PROFILE:-${AWS_DEFAULT_PROFILE-}} dir=${XDG_RUNTIME_DIR-}/credguard/badge
   [[ -z ${CREDGUARD_SOCKET-} && $dir == /* ]] || return 0
@@ -110,8 +110,8 @@ _credguard_prompt() {
   # settings read, and the badge file there under .live (which says the daemon is alive
   # and keeps no [guard] settings): one `read` of it by its plain path (a path through
   # /proc costs a few µs more; an empty file: an empty badge).
-  [[ ${AWS_PROFILE-$'\1'}$'\2'${AWS_DEFAULT_PROFILE-$'\1'}$'\2'${CREDGUARD_ASCII-}$'\2'${XDG_RUNTIME_DIR-}$'\2'${CREDGUARD_SOCKET-} == "$_credguard_seen" ]] ||
-    _credguard_locate
+  _credguard_key=${AWS_PROFILE-$'\1'}$'\2'${AWS_DEFAULT_PROFILE-$'\1'}$'\2'${CREDGUARD_ASCII-}$'\2'${XDG_RUNTIME_DIR-}$'\2'${CREDGUARD_SOCKET-}
+  [[ $_credguard_key == "$_credguard_seen" ]] || _credguard_locate
   if [[ -z ${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}$_credguard_cfg_mode$_credguard_cfg_cmds &&
     -f $_credguard_live ]]; then
     IFS= read -r CREDGUARD_BADGE <"$_credguard_path" || :

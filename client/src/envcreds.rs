@@ -20,13 +20,11 @@ pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Option<EnvCredentials> 
     Some(EnvCredentials {
         access_key_id: key.unwrap_or_default(),
         secret_access_key: secret.unwrap_or_default(),
-        session_token: get("AWS_SESSION_TOKEN").or_else(|| get("AWS_SECURITY_TOKEN")),
+        session_token: get("AWS_SESSION_TOKEN"),
         expiration: EXPIRATION_VARS.iter().find_map(|v| get(v)),
         region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
         profile: crate::selection::selected(env).map(|(p, _)| p),
         security_token: get("AWS_SECURITY_TOKEN"),
-        legacy_token_only: get("AWS_SESSION_TOKEN").is_none()
-            && get("AWS_SECURITY_TOKEN").is_some(),
         aws_profile: env("AWS_PROFILE"),
         aws_default_profile: env("AWS_DEFAULT_PROFILE"),
     })
@@ -43,7 +41,7 @@ pub fn offline_problem(c: &EnvCredentials) -> Option<&'static str> {
     if c.access_key_id.is_empty() || c.secret_access_key.is_empty() {
         return Some("partial env");
     }
-    let token = c.session_token.as_deref().unwrap_or("");
+    let token = c.token().unwrap_or("");
     let shapes: [(&str, Shape); 3] = [
         (&c.access_key_id, (rules::key_id_problem, "bad key id")),
         (&c.secret_access_key, (rules::secret_problem, "bad secret")),
@@ -57,7 +55,7 @@ pub fn offline_problem(c: &EnvCredentials) -> Option<&'static str> {
             return Some(reason);
         }
     }
-    match (rules::key_kind(&c.access_key_id), &c.session_token) {
+    match (rules::key_kind(&c.access_key_id), c.token()) {
         (KeyKind::Temporary, None) => Some("no session token"),
         (KeyKind::LongTerm, Some(_)) => Some("stray token"),
         _ => None,
@@ -86,7 +84,6 @@ pub fn fingerprint(c: &EnvCredentials) -> String {
             c.expiration.as_deref().unwrap_or(""),
             c.profile.as_deref().unwrap_or(""),
             c.security_token.as_deref().unwrap_or(""),
-            if c.legacy_token_only { "legacy" } else { "" },
             c.aws_profile.as_deref().unwrap_or("\u{0}unset"),
             c.aws_default_profile.as_deref().unwrap_or("\u{0}unset"),
         ] {
@@ -126,10 +123,10 @@ mod tests {
             ("AWS_DEFAULT_REGION", "eu-west-1"),
         ]))
         .expect("set");
-        assert_eq!(c.session_token.as_deref(), Some("tok"));
-        // the daemon learns where the token came from: the SDKs do not read this variable
+        // the token some tool sends, and the variable it is in: the SDKs do not read this one
+        assert_eq!(c.token(), Some("tok"));
+        assert_eq!(c.session_token, None);
         assert_eq!(c.security_token.as_deref(), Some("tok"));
-        assert!(c.legacy_token_only);
         assert_eq!(c.expiration.as_deref(), Some("2026-11-22T10:00:00Z"));
         assert_eq!(c.region.as_deref(), Some("eu-west-1"));
     }

@@ -148,7 +148,6 @@ fn put_env(w: &mut Writer, env: &Option<EnvCredentials>) {
 /// variables as set, under `prefix`.
 fn put_raw_env(w: &mut Writer, c: &EnvCredentials, prefix: &str) {
     w.opt(&format!("{prefix}security_token"), &c.security_token);
-    w.flag(&format!("{prefix}legacy_token_only"), c.legacy_token_only);
     w.opt(&format!("{prefix}aws_profile"), &c.aws_profile);
     w.opt(
         &format!("{prefix}aws_default_profile"),
@@ -160,9 +159,6 @@ fn put_raw_env(w: &mut Writer, c: &EnvCredentials, prefix: &str) {
 fn take_raw_env(f: &mut Fields, prefix: &str) -> EnvCredentials {
     EnvCredentials {
         security_token: f.take(&format!("{prefix}security_token")),
-        legacy_token_only: f
-            .flag(&format!("{prefix}legacy_token_only"))
-            .unwrap_or(false),
         aws_profile: f.take(&format!("{prefix}aws_profile")),
         aws_default_profile: f.take(&format!("{prefix}aws_default_profile")),
         ..EnvCredentials::default()

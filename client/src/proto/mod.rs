@@ -59,14 +59,22 @@ pub struct EnvCredentials {
     /// send env credentials with its region, `endpoint_url` and `[services]` settings.
     pub profile: Option<String>,
     /// `AWS_SECURITY_TOKEN` (not empty): botocore reads it before `AWS_SESSION_TOKEN`, the
-    /// SDKs not at all.
+    /// SDKs not at all. (A client older than this field sent it as `session_token` when
+    /// `AWS_SESSION_TOKEN` was not set.)
     pub security_token: Option<String>,
-    /// `session_token` came from `AWS_SECURITY_TOKEN`: `AWS_SESSION_TOKEN` is unset or empty.
-    pub legacy_token_only: bool,
     /// `AWS_PROFILE` and `AWS_DEFAULT_PROFILE` as set (even empty): each tool selects its
     /// profile from them in its own way.
     pub aws_profile: Option<String>,
     pub aws_default_profile: Option<String>,
+}
+
+impl EnvCredentials {
+    /// The token some tool sends: `AWS_SESSION_TOKEN`, else `AWS_SECURITY_TOKEN`.
+    pub fn token(&self) -> Option<&str> {
+        self.session_token
+            .as_deref()
+            .or(self.security_token.as_deref())
+    }
 }
 
 impl fmt::Debug for EnvCredentials {
@@ -80,7 +88,6 @@ impl fmt::Debug for EnvCredentials {
             .field("region", &self.region)
             .field("profile", &self.profile)
             .field("security_token", &hidden(&self.security_token))
-            .field("legacy_token_only", &self.legacy_token_only)
             .field("aws_profile", &self.aws_profile)
             .field("aws_default_profile", &self.aws_default_profile)
             .finish()

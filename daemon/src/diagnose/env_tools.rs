@@ -44,8 +44,8 @@ impl Ctx<'_> {
             .find(|(r, t)| *r == Reader::Sdk && is_creds(t))
             .or_else(|| taken.iter().find(|(_, t)| is_creds(t)))
             .map(|(_, t)| t.clone());
-        let mut d = match &primary {
-            Some(t) => self.env_entry(creds_of(t)),
+        let mut d = match primary.as_ref().and_then(creds_of) {
+            Some(creds) => self.env_entry(creds),
             None => {
                 // no tool sends these keys: their checks concern nobody
                 let mut d = self.env_entry(env);
@@ -97,27 +97,28 @@ impl Ctx<'_> {
     /// One group's problems, and its credentials to validate when they pass the checks.
     fn group_reading(&self, g: &Group) -> (Vec<Problem>, Option<Material>) {
         match (&g.taken, &g.profile) {
-            (EnvTaken::Creds { .. }, _) => {
-                let c = creds_of(&g.taken);
-                let mut problems = Vec::new();
-                let origin = Origin::Env {
-                    token_var: c.token_var,
-                };
-                let vals = Values {
-                    key_id: c.key_id.as_deref(),
-                    secret: c.secret.as_deref(),
-                    token: c.token.as_deref(),
-                };
-                values::check(&origin, &vals, &mut problems);
-                let fatal = problems.iter().any(|p| p.severity == Severity::Error);
-                let (Some(key_id), Some(secret)) = (c.key_id, c.secret) else {
-                    return (problems, None);
-                };
-                let usable = !fatal && !self.never_send(&key_id);
-                let material = usable.then(|| Material {
+            (
+                EnvTaken::Creds {
                     key_id,
                     secret,
-                    token: c.token,
+                    token,
+                    token_var,
+                },
+                _,
+            ) => {
+                let mut problems = Vec::new();
+                let vals = Values {
+                    key_id: Some(key_id),
+                    secret: Some(secret),
+                    token: token.as_deref(),
+                };
+                values::check(&Origin::Env { token_var }, &vals, &mut problems);
+                let fatal = problems.iter().any(|p| p.severity == Severity::Error);
+                let usable = !fatal && !self.never_send(key_id);
+                let material = usable.then(|| Material {
+                    key_id: key_id.clone(),
+                    secret: secret.clone(),
+                    token: token.clone(),
                     profile: None,
                     roles: Vec::new(),
                     expiry_hint: None,
@@ -147,11 +148,11 @@ impl Ctx<'_> {
             None => Selection::Default,
         };
         let pd = self.profile(name, true, &selection);
-        let why = self.why_skipped(readers);
+        let (why, by_aws_profile) = self.why_skipped(readers);
         let tools = Reader::names(readers);
         let shown = credguard_client::selection::shown(name);
         let location = Some(format!("env {}", var.unwrap_or("AWS_ACCESS_KEY_ID")));
-        let fix = if why.starts_with("AWS_PROFILE") {
+        let fix = if by_aws_profile {
             format!(
                 "`unset AWS_PROFILE` for every tool to use these keys, or `unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN` for every tool to use profile {shown}"
             )
@@ -213,17 +214,21 @@ impl Ctx<'_> {
         }
     }
 
-    /// Why these readers skip the environment, as the message says it.
-    fn why_skipped(&self, readers: &[Reader]) -> String {
+    /// Why these readers skip the environment, as the message says it, and whether
+    /// `AWS_PROFILE` is the cause (not a missing value).
+    fn why_skipped(&self, readers: &[Reader]) -> (&'static str, bool) {
         let blank = |k: &str| self.world.raw_var(k).is_none_or(|v| v.trim().is_empty());
         if blank("AWS_ACCESS_KEY_ID") {
-            "AWS_ACCESS_KEY_ID is empty".into()
+            ("AWS_ACCESS_KEY_ID is empty", false)
         } else if blank("AWS_SECRET_ACCESS_KEY") {
-            "AWS_SECRET_ACCESS_KEY is empty".into()
+            ("AWS_SECRET_ACCESS_KEY is empty", false)
         } else if readers == [Reader::Js] {
-            "AWS_PROFILE is set, and the JS SDK v3 then skips the environment".into()
+            (
+                "AWS_PROFILE is set, and the JS SDK v3 then skips the environment",
+                true,
+            )
         } else {
-            "AWS_PROFILE is set".into()
+            ("AWS_PROFILE is set", true)
         }
     }
 }
@@ -256,26 +261,23 @@ fn groups(
     groups
 }
 
-fn creds_of(t: &EnvTaken) -> EnvCreds {
-    match t {
-        EnvTaken::Creds {
-            key_id,
-            secret,
-            token,
-            token_var,
-        } => EnvCreds {
-            key_id: Some(key_id.clone()),
-            secret: Some(secret.clone()),
-            token: token.clone(),
-            token_var,
-        },
-        _ => EnvCreds {
-            key_id: None,
-            secret: None,
-            token: None,
-            token_var: readers_env::SESSION_TOKEN,
-        },
-    }
+/// The keys of a reading that takes them from the environment.
+fn creds_of(t: &EnvTaken) -> Option<EnvCreds> {
+    let EnvTaken::Creds {
+        key_id,
+        secret,
+        token,
+        token_var,
+    } = t
+    else {
+        return None;
+    };
+    Some(EnvCreds {
+        key_id: Some(key_id.clone()),
+        secret: Some(secret.clone()),
+        token: token.clone(),
+        token_var,
+    })
 }
 
 /// botocore stops at a profile a variable names that the files lack.

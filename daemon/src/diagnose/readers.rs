@@ -305,9 +305,7 @@ impl Ctx<'_> {
             name,
         ))
     }
-}
 
-impl Ctx<'_> {
     /// A key of a canary-token account, or of one config says never to validate.
     pub(super) fn never_send(&self, key_id: &str) -> bool {
         crate::aws::account::decode(key_id)

@@ -42,13 +42,13 @@ impl Engine {
         world.set_var("AWS_ACCESS_KEY_ID", &creds.access_key_id);
         world.set_var("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key);
         // the token variables as the shell has them: botocore reads AWS_SECURITY_TOKEN first
-        if let Some(t) = &creds.session_token
-            && !creds.legacy_token_only
-        {
-            world.set_var("AWS_SESSION_TOKEN", t);
-        }
-        if let Some(t) = &creds.security_token {
-            world.set_var("AWS_SECURITY_TOKEN", t);
+        for (var, token) in [
+            ("AWS_SESSION_TOKEN", &creds.session_token),
+            ("AWS_SECURITY_TOKEN", &creds.security_token),
+        ] {
+            if let Some(t) = token {
+                world.set_var(var, t);
+            }
         }
         if let Some(e) = &creds.expiration {
             world.set_var("AWS_CREDENTIAL_EXPIRATION", e);

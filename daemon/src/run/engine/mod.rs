@@ -271,16 +271,6 @@ impl Engine {
 
     /// A command from a client; false after a shutdown (answered: the engine has stopped).
     fn handle(&mut self, cmd: Command) -> bool {
-        if let Command::Shutdown { reply } = cmd {
-            self.stop();
-            let _ = reply.send(());
-            return false;
-        }
-        self.command(cmd);
-        true
-    }
-
-    fn command(&mut self, cmd: Command) {
         match cmd {
             Command::Reload { reply } => {
                 let msg = self.settings.reload();
@@ -298,8 +288,13 @@ impl Engine {
                 reply,
             } => self.check(only, validation, env.as_deref(), reply),
             Command::SubmitEnv { creds } => self.submit_env(*creds),
-            Command::Shutdown { .. } => {}
+            Command::Shutdown { reply } => {
+                self.stop();
+                let _ = reply.send(());
+                return false;
+            }
         }
+        true
     }
 
     /// Read and diagnose every profile; validate what has no fresh verdict; publish.
